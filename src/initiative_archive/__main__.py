@@ -1,0 +1,5 @@
+"""``python -m initiative_archive``: the same CLI as the console script."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,193 @@
+"""The Whoosh analyzers for mixed Chinese and English clause text.
+
+One tokenizer, three granularities for Chinese (English words are the same in all three):
+
+* ``words``: jieba's search mode, every dictionary sub-word of a compound as well as the
+  compound (``中华人民共和国`` also gives ``共和国``): recall for ranked search.
+* ``chars``: one token per Han character, positions a plain sequence: exact phrase search
+  across any compound boundary (``共和国公共图书馆`` inside ``中华人民共和国公共图书馆法``).
+* ``precise``: jieba's default mode, shown by ``--explain``.
+
+Positions are ordinals and offsets are characters in the original string, shifted by
+``start_char`` (the contract Whoosh's ``RegexTokenizer`` documents); Han characters are folded
+traditional -> simplified one by one, so offsets never move. English words are lower-cased,
+stopped, spelled American and Porter-stemmed. jieba loads on the first Han run it sees, with a
+shipped user dictionary, and never logs to the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+
+from whoosh.analysis import Composable, Filter, StopFilter, Token, Tokenizer
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.lang.porter import stem as porter_stem
+
+from .language import HAN, fold_han
+from .spelling import american
+
+#: Bumped whenever analysis changes what is indexed: an index of another version is rebuilt.
+ANALYSIS_VERSION = 2
+
+_TOKEN_RE = re.compile(f"([{HAN}]+)|((?:(?![{HAN}])[^\\W_])+)")
+_ASCII_WORD = re.compile(r"^[a-z]+$")
+STOP = frozenset(STOP_WORDS | {"s", "t", "shall", "such", "its", "their", "our", "would"})
+
+
+@lru_cache(maxsize=1)
+def jieba_tokenizer():
+    """jieba's segmenter with the domain dictionary, made on first use (it costs a second)."""
+    import jieba
+
+    logging.getLogger("jieba").setLevel(logging.ERROR)
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    userdict = resources.files("initiative_archive").joinpath("data/userdict.txt")
+    with resources.as_file(userdict) as path:
+        segmenter.load_userdict(str(path))
+    return segmenter
+
+
+def han_pieces(run: str, granularity: str) -> Iterator[tuple[str, int, int]]:
+    """(word, start, end) for a run of Han characters, already folded to simplified."""
+    if granularity == "chars":
+        for i, ch in enumerate(run):
+            yield ch, i, i + 1
+        return
+    mode = "search" if granularity == "words" else "default"
+    yield from jieba_tokenizer().tokenize(run, mode=mode, HMM=True)
+
+
+class ClauseTokenizer(Tokenizer):
+    """Han runs through jieba (or per character), everything else as words."""
+
+    def __init__(self, granularity: str = "words") -> None:
+        if granularity not in ("words", "chars", "precise"):
+            raise ValueError(f"unknown granularity {granularity!r}")
+        self.granularity = granularity
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ClauseTokenizer) and other.granularity == self.granularity
+
+    def __hash__(self) -> int:
+        return hash(("ClauseTokenizer", self.granularity))
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            yield from self._whole(token, value, positions, chars, keeporiginal, start_pos,
+                                   start_char)
+            return
+        pos = start_pos
+        for match in _TOKEN_RE.finditer(value):
+            if match.group(1):
+                pieces = han_pieces(fold_han(match.group(1)), self.granularity)
+            else:
+                pieces = iter([(match.group(2), 0, len(match.group(2)))])
+            for word, start, end in pieces:
+                token.text = word
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = word
+                if positions:
+                    token.pos = pos
+                    pos += 1
+                if chars:
+                    token.startchar = start_char + match.start() + start
+                    token.endchar = start_char + match.start() + end
+                yield token
+
+    @staticmethod
+    def _whole(token, value, positions, chars, keeporiginal, start_pos, start_char):
+        token.text = value
+        token.boost = 1.0
+        token.stopped = False
+        if keeporiginal:
+            token.original = value
+        if positions:
+            token.pos = start_pos
+        if chars:
+            token.startchar = start_char
+            token.endchar = start_char + len(value)
+        yield token
+
+
+class FoldFilter(Filter):
+    """Lower case and full-width -> half-width Latin (``ＡＳＥＡＮ`` is ``asean``)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FoldFilter)
+
+    def __hash__(self) -> int:
+        return hash("FoldFilter")
+
+    def __call__(self, tokens):
+        for token in tokens:
+            text = token.text
+            if not text.isascii():
+                text = unicodedata.normalize("NFKC", text) if _is_latin(text) else text
+            token.text = text.lower()
+            yield token
+
+
+def _is_latin(text: str) -> bool:
+    return not re.search(f"[{HAN}]", text)
+
+
+#: Porter over-stems these families into unrelated words ("publications" -> "public",
+#: "digitization" -> "digit", "organization" -> "organ"); they keep a longer stem instead.
+_PROTECTED_STEMS = ("publicat", "digitiz", "organiz", "communicat", "universit")
+
+
+@lru_cache(maxsize=100_000)
+def english_stem(word: str) -> str:
+    if not _ASCII_WORD.match(word):
+        return word
+    word = american(word)
+    for stem in _PROTECTED_STEMS:
+        if word.startswith(stem):
+            return stem
+    return porter_stem(word)
+
+
+class EnglishStemFilter(Filter):
+    """American spelling, then the Porter stem, for ASCII words only; Chinese passes through."""
+
+    is_morph = True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EnglishStemFilter)
+
+    def __hash__(self) -> int:
+        return hash("EnglishStemFilter")
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.stopped:
+                token.text = english_stem(token.text)
+            yield token
+
+
+def make_analyzer(granularity: str, stem: bool = True) -> Composable:
+    analyzer = ClauseTokenizer(granularity) | FoldFilter() | StopFilter(stoplist=STOP, minsize=1)
+    return analyzer | EnglishStemFilter() if stem else analyzer
+
+
+#: The analyzers the schema pickles; keep these names and this module's path stable.
+WORDS = make_analyzer("words")
+CHARS = make_analyzer("chars")
+SPELL = make_analyzer("precise", stem=False)
+
+
+def analyze(text: str, granularity: str = "words", stem: bool = True) -> list[tuple[str, int, int]]:
+    """(term, start, end) for each token of ``text``: what the index sees."""
+    analyzer = make_analyzer(granularity, stem)
+    return [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="query")]

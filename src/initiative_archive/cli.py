@@ -1,0 +1,322 @@
+"""The ``initiative-archive`` command: parse options, call the library once, render the result.
+
+Exit status: 0 success (a search with no hits included), 1 a failure the user can act on
+(bad input, not found, busy), 2 a usage error. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, render
+from .archive import Archive
+from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
+from .corpus import KINDS
+from .errors import ArchiveError
+from .ingest import ISO_DATE, Overrides, ingest_files
+from .search import Filters
+
+FORMATS = ("text", "json", "jsonl", "csv")
+
+
+def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not ISO_DATE.match(value):
+        raise click.BadParameter(f"{value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    return value
+
+
+def archive_options(func: Callable) -> Callable:
+    """--corpus and --index on every command (they may also come before the command)."""
+
+    @click.option("--corpus", "corpus_dir", metavar="DIR",
+                  help=f"Corpus folder [env {CORPUS_ENV}; default ./corpus].")
+    @click.option("--index", "index_dir", metavar="DIR",
+                  help=f"Index folder [env {INDEX_ENV}; default index/ beside the corpus].")
+    @functools.wraps(func)
+    def wrapper(*args: Any, corpus_dir: str | None, index_dir: str | None, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        parent = ctx.find_root().params
+        corpus = corpus_path(corpus_dir or parent.get("corpus_dir"))
+        index = index_path(index_dir or parent.get("index_dir"), corpus)
+        return func(*args, archive=Archive(corpus, index), **kwargs)
+
+    return wrapper
+
+
+def format_option(choices: tuple[str, ...] = ("text", "json", "csv")) -> Callable:
+    return click.option("--format", "fmt", type=click.Choice(choices), default="text",
+                        show_default=True, help="Output format.")
+
+
+def echo(text: str) -> None:
+    click.echo(text, nl=False)
+
+
+def note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def progress_printer() -> Callable[[str], None]:
+    """Progress lines on stderr, only when someone is watching it."""
+    if sys.stderr.isatty():
+        return lambda message: click.echo(f"  {message}", err=True)
+    return lambda message: None
+
+
+def use_color(option: bool | None) -> bool:
+    if option is not None:
+        return option
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--corpus", "corpus_dir", metavar="DIR", envvar=None,
+              help=f"Corpus folder [env {CORPUS_ENV}; default ./corpus].")
+@click.option("--index", "index_dir", metavar="DIR",
+              help=f"Index folder [env {INDEX_ENV}; default index/ beside the corpus].")
+@click.version_option(__version__, prog_name="initiative-archive")
+def cli(corpus_dir: str | None, index_dir: str | None) -> None:
+    """Search, read and cite the clauses of library cooperation texts.
+
+    \b
+    Example:
+        initiative-archive search "inter-library loan"
+    """
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--doc", "docs", multiple=True, metavar="ID",
+              help="Only this document (id, title or alias); repeatable.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="Only documents of this kind; repeatable.")
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Only clauses in this language: en, zh (both scripts), zh-Hans, zh-Hant.")
+@click.option("--role", "roles", multiple=True,
+              type=click.Choice(["preamble", "operative", "heading", "closing"]),
+              help="Only clauses of this role; repeatable.")
+@click.option("--from", "date_from", metavar="DATE", callback=_check_date,
+              help="Only documents dated on or after DATE (YYYY[-MM[-DD]]).")
+@click.option("--to", "date_to", metavar="DATE", callback=_check_date,
+              help="Only documents dated on or before DATE.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many hits to show.")
+@click.option("--match", type=click.Choice(["any", "all"]), default="any", show_default=True,
+              help="any: rank clauses by how many words match; all: every word must match.")
+@click.option("--group-by", type=click.Choice(["doc"]), help="Group the hits by document.")
+@click.option("--nested", is_flag=True,
+              help="Show every matching unit, not only the smallest of each article.")
+@click.option("--explain", is_flag=True, help="Show how the query is analysed, then search.")
+@format_option(FORMATS)
+@click.option("--color/--no-color", default=None, help="Highlight matches [default: on a terminal].")
+@archive_options
+def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...],
+           langs: tuple[str, ...], roles: tuple[str, ...], date_from: str | None,
+           date_to: str | None, limit: int, match: str, group_by: str | None, nested: bool,
+           explain: bool, fmt: str, color: bool | None, archive: Archive) -> None:
+    """Find the clauses that state a commitment.
+
+    QUERY uses Whoosh's query language: words, "exact phrases", AND, OR, NOT,
+    field:value (title:, doc:, label:, kind:, lang:, role:), wildcards (digit*).
+    Chinese may be simplified or traditional; English is stemmed and
+    British/American spellings meet.
+
+    \b
+    Examples:
+        initiative-archive search "inter-library loan"
+        initiative-archive search 资源共享 --lang zh --format json --limit 5
+        initiative-archive search '"union catalogue"' --doc kunming-2013
+    """
+    text = " ".join(query)
+    if explain:
+        ex = archive.explain(text, match)
+        if fmt == "text":
+            note(render.explanation_text(ex).rstrip("\n"))
+    filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
+                      date_from=date_from, date_to=date_to)
+    result = archive.search(text, filters, limit=limit, match=match, nested=nested,
+                            progress=progress_printer())
+    for message in result.notices:
+        note(message)
+    if fmt == "json":
+        data = render.search_json(result, group_by)
+        if explain:
+            import json
+
+            payload = json.loads(data)
+            payload["explain"] = ex.to_dict()
+            data = render.to_json(payload)
+        echo(data + "\n")
+    elif fmt == "jsonl":
+        echo(render.search_jsonl(result))
+    elif fmt == "csv":
+        echo(render.search_csv(result))
+    else:
+        echo(render.search_text(result, use_color(color), group_by))
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@format_option(("text", "json"))
+@archive_options
+def show(item_id: str, fmt: str, archive: Archive) -> None:
+    """Show a document (its clauses in order) or one clause with its context.
+
+    ID is a document id, title or alias, or a clause id (DOC/PATH).
+
+    \b
+    Examples:
+        initiative-archive show kunming-2013
+        initiative-archive show prc-public-library-law-2018/art_33/para_2/item_1 --format json
+    """
+    if "/" in item_id:
+        view = archive.clause(item_id)
+        echo(render.to_json(render.clause_view_dict(view)) + "\n" if fmt == "json"
+             else render.clause_view_text(view))
+        return
+    doc = archive.document(item_id)
+    clauses = archive.clauses(doc)
+    echo(render.to_json(render.document_dict(doc, clauses)) + "\n" if fmt == "json"
+         else render.document_text(doc, clauses))
+
+
+@cli.command()
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="Only documents of this kind.")
+@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Only this language.")
+@format_option()
+@archive_options
+def docs(kinds: tuple[str, ...], langs: tuple[str, ...], fmt: str, archive: Archive) -> None:
+    """List the archived documents: id, date, kind, language, clause count, title.
+
+    \b
+    Example:
+        initiative-archive docs --format json
+    """
+    rows = []
+    for doc in sorted(archive.documents(), key=lambda d: (d.date, d.id)):
+        if kinds and doc.kind not in kinds:
+            continue
+        if langs and not any(doc.lang == lang or doc.lang.startswith(lang + "-")
+                             for lang in langs):
+            continue
+        rows.append(render.document_summary(doc, archive.clauses(doc)))
+    if fmt == "json":
+        echo(render.to_json({"archive_version": __version__, "documents": rows}) + "\n")
+    elif fmt == "csv":
+        echo(render.to_csv(rows, ["doc_id", "date", "kind", "lang", "clauses", "title",
+                                  "issuer", "aliases"]))
+    else:
+        echo(render.docs_text(rows))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--id", "doc_id", metavar="ID", help="Document id (one file only).")
+@click.option("--title", help="Title [default: from the file].")
+@click.option("--date", callback=_check_date, help="Date, YYYY[-MM[-DD]].")
+@click.option("--lang", help="Language (en, zh-Hans, zh-Hant) [default: detected].")
+@click.option("--kind", type=click.Choice(KINDS), help="Kind of document [default: other].")
+@click.option("--replace", is_flag=True, help="Revise a document already archived under the id.")
+@format_option(("text", "json"))
+@archive_options
+def ingest(paths: tuple[Path, ...], doc_id: str | None, title: str | None, date: str | None,
+           lang: str | None, kind: str | None, replace: bool, fmt: str,
+           archive: Archive) -> None:
+    """Archive files (Markdown with front matter, plain text, HTML) or folders of them.
+
+    Each file is archived into the corpus or rejected with its reason; the index is
+    then updated. Exit 0 when every file was archived (or unchanged), 1 otherwise.
+
+    \b
+    Example:
+        initiative-archive ingest regulation.txt --id beijing-2002 \\
+            --title 北京市图书馆条例 --date 2002-07-18 --kind regulation
+    """
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.BadParameter(f"no such file: {', '.join(missing)}", param_hint="PATHS")
+    overrides = Overrides(id=doc_id, title=title, date=date, lang=lang, kind=kind)
+    outcomes = ingest_files(archive.corpus, list(paths), overrides, replace)
+    report = archive.index(progress=progress_printer()) if any(
+        o.status in ("archived", "replaced") for o in outcomes) else None
+    counts = {s: sum(1 for o in outcomes if o.status == s)
+              for s in ("archived", "replaced", "unchanged", "rejected")}
+    if fmt == "json":
+        echo(render.to_json({"files": [o.to_dict() for o in outcomes], "summary": counts}) + "\n")
+    else:
+        for o in outcomes:
+            detail = (f"-> {o.doc_id} ({o.clauses} clauses)" if o.status != "rejected"
+                      else o.reason)
+            echo(f"{o.status:<9} {o.path}: {detail}\n" if o.status == "rejected"
+                 else f"{o.status:<9} {o.path} {detail}\n")
+        echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) + "\n")
+    if report is not None:
+        for problem in report.problems:
+            note(f"warning: {problem.message}")
+    if counts["rejected"]:
+        sys.exit(1)
+
+
+@cli.command("index")
+@click.option("--rebuild", is_flag=True, help="Build a new index from scratch and swap it in.")
+@archive_options
+def index_command(rebuild: bool, archive: Archive) -> None:
+    """Bring the index up to date with the corpus (only changed documents are re-indexed).
+
+    \b
+    Example:
+        initiative-archive index --rebuild
+    """
+    report = archive.index(rebuild=rebuild, progress=progress_printer())
+    for problem in report.problems:
+        note(f"warning: {problem.message}")
+    if report.rebuilt:
+        echo(f"Rebuilt the index in {archive.store.root}: {len(report.added)} documents.\n")
+    else:
+        echo(f"Index up to date in {archive.store.root}: {len(report.added)} added, "
+             f"{len(report.changed)} changed, {len(report.removed)} removed, "
+             f"{report.unchanged} unchanged.\n")
+    if report.problems:
+        sys.exit(1)
+
+
+_ERROR_PREFIX = re.compile(r"^Error:\s*")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning the archive's errors into one line and exit 1."""
+    try:
+        cli.main(args=argv, prog_name="initiative-archive", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except ArchiveError as exc:
+        hint = f" ({exc.hint})" if exc.hint else ""
+        click.echo(f"Error: {_ERROR_PREFIX.sub('', exc.message)}{hint}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(1)
+    except Exception as exc:  # a bug: one line, not a traceback, unless debugging
+        if os.environ.get("INITIATIVE_ARCHIVE_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (set "
+                   "INITIATIVE_ARCHIVE_DEBUG=1 for the traceback, and please report it)", err=True)
+        sys.exit(1)

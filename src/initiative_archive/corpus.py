@@ -1,0 +1,232 @@
+"""The corpus folder, the archive's source of truth.
+
+Layout::
+
+    corpus/documents/<id>.md    one document: YAML front matter, then the text itself
+    corpus/meetings/<id>.yaml   one meeting record
+    corpus/series/<id>.yaml     one meeting series
+    corpus/sources/             the files the documents were transcribed from
+
+Files are human-readable and diffable; everything else (the index) is derived from them.
+Writes go to a temporary file first and are renamed into place, so a crash never leaves half a
+document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .clauses import split_clauses
+from .errors import CorpusError, NotFoundError
+from .model import Clause, Document
+
+DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+KINDS = ("initiative", "declaration", "resolution", "law", "regulation", "minutes", "report",
+         "presentation", "other")
+_CORE_KEYS = ("id", "title", "aliases", "date", "lang", "kind", "issuer", "source")
+
+
+def valid_doc_id(doc_id: str) -> bool:
+    """Ids name files: lower-case letters, digits, ``.-_``; never a path."""
+    return bool(DOC_ID.match(doc_id)) and ".." not in doc_id
+
+
+def normalise_date(value: Any) -> str:
+    """YAML turns ``2012-09-11`` into a date and ``1979`` into an int: both back to ISO text."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return normalise_date(value)
+    return value
+
+
+def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]:
+    """(front matter, body, line number where the body starts). No front matter: ({}, text, 1)."""
+    if not text.startswith("---"):
+        return {}, text, 1
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return {}, text, 1
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            raw = "\n".join(lines[1:i])
+            try:
+                data = yaml.safe_load(raw) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = f" at line {mark.line + 2}" if mark is not None else ""
+                problem = getattr(exc, "problem", None) or "not valid YAML"
+                raise CorpusError(f"{where}: broken front matter{line}: {problem}",
+                                  "fix the YAML between the '---' lines") from None
+            if not isinstance(data, dict):
+                raise CorpusError(f"{where}: front matter at line 2 is not a mapping of keys",
+                                  "write it as 'key: value' lines")
+            body = "\n".join(lines[i + 1:])
+            return _plain(data), body, i + 2
+    raise CorpusError(f"{where}: front matter opened at line 1 is never closed",
+                      "end it with a line holding only '---'")
+
+
+def document_from_text(text: str, where: str, fallback: dict[str, Any] | None = None) -> Document:
+    """A document from Markdown with front matter; ``fallback`` fills keys it does not give."""
+    front, body, _ = split_front_matter(text, where)
+    data = {**(fallback or {}), **{k: v for k, v in front.items() if v not in (None, "")}}
+    missing = [k for k in ("id", "title") if not data.get(k)]
+    if missing:
+        raise CorpusError(f"{where}: front matter lacks {', '.join(missing)}",
+                          "add the missing keys")
+    aliases = data.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    source = data.get("source") or {}
+    if isinstance(source, str):
+        source = {"note": source}
+    return Document(
+        id=str(data["id"]),
+        title=str(data["title"]),
+        body=body.strip("\n") + "\n",
+        date=normalise_date(data.get("date")),
+        lang=str(data.get("lang") or "und"),
+        kind=str(data.get("kind") or "other"),
+        issuer=str(data.get("issuer") or ""),
+        aliases=[str(a) for a in aliases],
+        source=source,
+        meta={k: v for k, v in data.items() if k not in _CORE_KEYS},
+        path=where,
+    )
+
+
+def render_document(doc: Document) -> str:
+    """The corpus file for a document: front matter, a blank line, the body."""
+    front = yaml.safe_dump(doc.front_matter(), allow_unicode=True, sort_keys=False, width=100)
+    return f"---\n{front}---\n\n{doc.body.strip(chr(10))}\n"
+
+
+def content_hash(body: str) -> str:
+    """The identity of a text for 'unchanged' and duplicate checks: whitespace folded."""
+    folded = " ".join(body.split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A document file's name and stat, the cheap half of 'has it changed?'."""
+
+    relpath: str
+    mtime_ns: int
+    size: int
+
+
+class Corpus:
+    """Reads and writes the corpus folder."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.root / "documents"
+
+    def files(self) -> list[CorpusFile]:
+        if not self.documents_dir.is_dir():
+            return []
+        out = []
+        for path in sorted(self.documents_dir.glob("*.md")):
+            stat = path.stat()
+            out.append(CorpusFile(path.relative_to(self.root).as_posix(), stat.st_mtime_ns,
+                                  stat.st_size))
+        return out
+
+    def read_file(self, relpath: str) -> Document:
+        path = self.root / relpath
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{relpath}: not UTF-8 at byte {exc.start}",
+                              "corpus files are UTF-8; re-ingest the original") from None
+        except OSError as exc:
+            raise CorpusError(f"{relpath}: cannot read: {exc.strerror}") from None
+        return document_from_text(text.replace("\r\n", "\n"), relpath)
+
+    def load(self) -> tuple[list[Document], list[CorpusError]]:
+        """Every readable document, and a problem for each file that is not."""
+        docs, problems = [], []
+        for f in self.files():
+            try:
+                docs.append(self.read_file(f.relpath))
+            except CorpusError as exc:
+                problems.append(exc)
+        return docs, problems
+
+    def documents(self) -> list[Document]:
+        docs, _ = self.load()
+        return docs
+
+    def find(self, name: str) -> Document:
+        """A document by id, title or alias (case and script-insensitive for titles)."""
+        docs = self.documents()
+        for doc in docs:
+            if doc.id == name:
+                return doc
+        wanted = _name_key(name)
+        for doc in docs:
+            if any(_name_key(n) == wanted for n in doc.names()):
+                return doc
+        raise NotFoundError(f"no document called {name!r} in {self.root}",
+                            "run 'initiative-archive docs' to list them")
+
+    def resolve_ids(self, names: list[str]) -> list[str]:
+        return [self.find(name).id for name in names]
+
+    def path_for(self, doc_id: str) -> Path:
+        if not valid_doc_id(doc_id):
+            raise CorpusError(f"invalid document id {doc_id!r}",
+                              "use lower-case letters, digits, '.', '-' and '_'")
+        path = (self.documents_dir / f"{doc_id}.md").resolve()
+        if path.parent != self.documents_dir.resolve():
+            raise CorpusError(f"document id {doc_id!r} would write outside {self.documents_dir}")
+        return path
+
+    def write(self, doc: Document) -> Path:
+        """Write atomically: a temporary file in the same folder, then a rename."""
+        path = self.path_for(doc.id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{doc.id}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+                out.write(render_document(doc))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def clauses(self, doc: Document) -> list[Clause]:
+        return split_clauses(doc.body, doc.id, doc.lang)
+
+
+def _name_key(name: str) -> str:
+    from .language import fold_han
+
+    return " ".join(fold_han(name).casefold().replace("《", "").replace("》", "").split())

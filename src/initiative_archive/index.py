@@ -1,0 +1,329 @@
+"""The Whoosh index of clauses: schema, format version, atomic rebuild, incremental update.
+
+Layout of the index folder::
+
+    live -> gen-<ns>-<pid>/   the current generation (a relative symbolic link)
+    gen-*/                    a Whoosh index plus FORMAT (the format it was built with)
+    .lock                     held by whoever writes
+
+A rebuild writes a new generation beside the live one and swaps the link with one rename, so a
+reader sees the old index or the new one, never half of one; a killed rebuild leaves only a stray
+folder, removed by the next writer. An incremental update writes into the live generation through
+Whoosh's own commit (segments first, then a new table of contents). One writer at a time: the
+others wait for the lock or, for a search, answer from the last committed index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.query import Term
+
+from . import __version__
+from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS
+from .corpus import Corpus, CorpusFile, content_hash
+from .errors import ArchiveBusyError, CorpusError, IndexMissingError
+from .model import Document
+
+SCHEMA_VERSION = 1
+INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
+LOCK_WAIT_SECONDS = 60.0
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def make_schema() -> Schema:
+    """One Whoosh document per clause, plus one per corpus file (``record: document``) that
+    remembers the file's stat and hash, for incremental updates."""
+    return Schema(
+        key=ID(stored=True, unique=True),
+        record=ID(stored=True),
+        file=ID(stored=True),
+        file_stat=STORED,
+        doc_hash=ID(stored=True),
+        clause_id=ID(stored=True),
+        doc_id=ID(stored=True),
+        doc_title=STORED,
+        title=TEXT(analyzer=WORDS),
+        date=ID(stored=True),
+        lang=ID(stored=True),
+        kind=ID(stored=True),
+        role=ID(stored=True),
+        unit=ID(stored=True),
+        label=ID(stored=True),
+        parent=ID(stored=True),
+        order=NUMERIC(stored=True, sortable=True),
+        span=STORED,
+        own_end=STORED,
+        text=TEXT(analyzer=WORDS, stored=True, phrase=True, multitoken_query="or"),
+        chars=TEXT(analyzer=CHARS, phrase=True, multitoken_query="phrase"),
+        spell=TEXT(analyzer=SPELL, phrase=False),
+    )
+
+
+@dataclass
+class UpdateReport:
+    """What an index run did, in documents."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    rebuilt: bool = False
+    problems: list[CorpusError] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.rebuilt)
+
+
+def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict]:
+    names = " ".join(doc.names())
+    for clause in corpus.clauses(doc):
+        yield {
+            "key": clause.id,
+            "record": "clause",
+            "file": relpath,
+            "clause_id": clause.id,
+            "doc_id": doc.id,
+            "doc_title": doc.title,
+            "title": names,
+            "date": doc.date,
+            "lang": clause.lang,
+            "kind": doc.kind,
+            "role": clause.role,
+            "unit": clause.unit,
+            "label": clause.label,
+            "parent": clause.parent or "",
+            "order": clause.order,
+            "span": list(clause.span),
+            "own_end": clause.own_end,
+            "text": clause.text,
+            "chars": clause.text,
+            "spell": clause.text,
+        }
+
+
+class IndexStore:
+    """The index folder: open the live generation, rebuild it, update it, lock it."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    @property
+    def live(self) -> Path:
+        return self.root / "live"
+
+    def exists(self) -> bool:
+        return (self.live / "FORMAT").is_file()
+
+    def format(self) -> str | None:
+        try:
+            return json.loads((self.live / "FORMAT").read_text("utf-8")).get("format")
+        except (OSError, ValueError):
+            return None
+
+    def open(self):
+        """The live Whoosh index; IndexMissingError when there is none."""
+        if not self.exists():
+            raise IndexMissingError(f"no index in {self.root}",
+                                    "run 'initiative-archive index' to build it")
+        try:
+            return whoosh_index.open_dir(os.path.realpath(self.live))
+        except (OSError, whoosh_index.EmptyIndexError) as exc:
+            raise IndexMissingError(f"the index in {self.root} cannot be opened: {exc}",
+                                    "run 'initiative-archive index --rebuild'") from None
+
+    # -- locking ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, wait: float | None = LOCK_WAIT_SECONDS) -> Iterator[None]:
+        """The archive's write lock; ``wait=0`` fails at once, ``None`` waits forever."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as handle:
+            deadline = None if wait is None else time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise ArchiveBusyError(
+                            f"the archive in {self.root} is busy: another process is writing",
+                            "wait for it to finish and try again") from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- what changed ------------------------------------------------------------------------
+
+    def indexed_files(self) -> dict[str, dict]:
+        """file -> its stored document record, from the live index."""
+        ix = self.open()
+        with ix.searcher() as searcher:
+            return {f["file"]: dict(f) for f in searcher.documents(record="document")}
+
+    def stale_files(self, corpus: Corpus) -> tuple[list[CorpusFile], list[str]]:
+        """(corpus files whose content differs from the index, indexed files now gone)."""
+        indexed = self.indexed_files()
+        changed = []
+        files = corpus.files()
+        for f in files:
+            record = indexed.get(f.relpath)
+            if record is None:
+                changed.append(f)
+            elif tuple(record.get("file_stat") or ()) != (f.mtime_ns, f.size):
+                changed.append(f)
+        gone = sorted(set(indexed) - {f.relpath for f in files})
+        return changed, gone
+
+    def is_fresh(self, corpus: Corpus) -> bool:
+        if not self.exists() or self.format() != INDEX_FORMAT:
+            return False
+        changed, gone = self.stale_files(corpus)
+        if gone:
+            return False
+        indexed = self.indexed_files()
+        return all(_hash_of(corpus, f) == indexed.get(f.relpath, {}).get("doc_hash")
+                   for f in changed)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def rebuild(self, corpus: Corpus, progress: Progress = _quiet) -> UpdateReport:
+        """Write a whole new generation aside, then swap it in."""
+        with self.lock():
+            return self._rebuild_locked(corpus, progress)
+
+    def _rebuild_locked(self, corpus: Corpus, progress: Progress) -> UpdateReport:
+        report = UpdateReport(rebuilt=True)
+        gen = self.root / f"gen-{time.time_ns()}-{os.getpid()}"
+        gen.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(gen), make_schema())
+        files = corpus.files()
+        owners: dict[str, str] = {}
+        with ix.writer() as writer:
+            for n, f in enumerate(files, 1):
+                progress(f"indexing {f.relpath} ({n}/{len(files)})")
+                try:
+                    doc = corpus.read_file(f.relpath)
+                    _claim(owners, doc, f.relpath)
+                except CorpusError as exc:
+                    report.problems.append(exc)
+                    continue
+                self._add(writer, corpus, doc, f)
+                report.added.append(doc.id)
+        (gen / "FORMAT").write_text(json.dumps({"format": INDEX_FORMAT, "built_by": __version__}))
+        self._swap(gen)
+        self._collect_garbage(keep={gen.name})
+        return report
+
+    def update(self, corpus: Corpus, progress: Progress = _quiet,
+               wait: float | None = LOCK_WAIT_SECONDS) -> UpdateReport:
+        """Re-index only what changed; a missing index or one of another format is rebuilt."""
+        with self.lock(wait):
+            if not self.exists():
+                progress(f"building the index in {self.root}")
+                return self._rebuild_locked(corpus, progress)
+            if self.format() != INDEX_FORMAT:
+                progress(f"index format {self.format()} is not {INDEX_FORMAT}: rebuilding")
+                return self._rebuild_locked(corpus, progress)
+            return self._update_locked(corpus, progress)
+
+    def _update_locked(self, corpus: Corpus, progress: Progress) -> UpdateReport:
+        report = UpdateReport()
+        changed, gone = self.stale_files(corpus)
+        indexed = self.indexed_files()
+        report.unchanged = len(corpus.files()) - len(changed)
+        stale = {f.relpath for f in changed} | set(gone)
+        owners = {r["doc_id"]: path for path, r in indexed.items() if path not in stale}
+        ix = self.open()
+        writer = ix.writer()
+        try:
+            for f in changed:
+                try:
+                    doc = corpus.read_file(f.relpath)
+                    _claim(owners, doc, f.relpath)
+                except CorpusError as exc:
+                    report.problems.append(exc)  # keep what the index had for this file
+                    continue
+                old = indexed.get(f.relpath)
+                writer.delete_by_term("file", f.relpath)
+                self._add(writer, corpus, doc, f)
+                if old is None:
+                    report.added.append(doc.id)
+                elif old.get("doc_hash") != content_hash(doc.body) or old.get("doc_id") != doc.id:
+                    report.changed.append(doc.id)
+                else:
+                    report.unchanged += 1  # touched, same text: only its stat is refreshed
+                progress(f"indexed {f.relpath}")
+            for relpath in gone:
+                writer.delete_by_term("file", relpath)
+                report.removed.append(indexed[relpath].get("doc_id") or relpath)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return report
+
+    @staticmethod
+    def _add(writer, corpus: Corpus, doc: Document, f: CorpusFile) -> None:
+        writer.add_document(
+            key=f"document:{f.relpath}", record="document", file=f.relpath,
+            file_stat=[f.mtime_ns, f.size], doc_hash=content_hash(doc.body), doc_id=doc.id,
+        )
+        for record in clause_records(doc, corpus, f.relpath):
+            writer.add_document(**record)
+
+    def _swap(self, gen: Path) -> None:
+        tmp = self.root / f".live-{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        os.symlink(gen.name, tmp)
+        os.replace(tmp, self.live)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _collect_garbage(self, keep: set[str]) -> None:
+        """Remove generations a killed rebuild left, keeping the newest old one a little while
+        for searches that opened it just before the swap."""
+        old = sorted(p for p in self.root.glob("gen-*") if p.name not in keep)
+        for path in old[:-1]:
+            shutil.rmtree(path, ignore_errors=True)
+        for path in self.root.glob(".live-*"):
+            path.unlink(missing_ok=True)
+
+
+def _hash_of(corpus: Corpus, f: CorpusFile) -> str | None:
+    try:
+        return content_hash(corpus.read_file(f.relpath).body)
+    except CorpusError:
+        return None
+
+
+def _claim(owners: dict[str, str], doc: Document, relpath: str) -> None:
+    """Two files may not share a document id: the second is refused, the first kept."""
+    holder = owners.setdefault(doc.id, relpath)
+    if holder != relpath:
+        raise CorpusError(f"{relpath}: document id {doc.id!r} is already used by {holder}",
+                          "give one of them another id")

@@ -1,0 +1,204 @@
+"""Records -> text, JSON, JSON Lines, CSV: one place for every command's output.
+
+Text is for reading (highlights in colour only when asked, i.e. on a terminal); JSON and CSV are
+contracts other tools read. CSV cells that a spreadsheet would run as a formula are neutralised;
+JSON is always valid (control characters escaped).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from . import __version__
+from .archive import ClauseView
+from .model import Clause, Document, Hit, SearchResult
+from .search import Explanation
+
+BOLD_YELLOW, BOLD, DIM, RESET = "\x1b[1;33m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
+HIT_COLUMNS = ["clause_id", "doc_id", "doc_title", "date", "label", "role", "lang", "score",
+               "text"]
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def to_csv(rows: Iterable[dict[str, Any]], columns: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: safe_cell(row.get(k)) for k in columns})
+    return out.getvalue()
+
+
+def safe_cell(value: Any) -> Any:
+    """A leading =, +, -, @ (or tab, CR) makes spreadsheets run a cell: quote it with '."""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def mark(text: str, spans: Iterable[tuple[int, int]], color: bool) -> str:
+    if not color:
+        return text
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start] + BOLD_YELLOW + text[start:end] + RESET)
+        last = end
+    return "".join(out) + text[last:]
+
+
+# -- search --------------------------------------------------------------------------------
+
+def search_json(result: SearchResult, group_by: str | None = None) -> str:
+    data = result.to_dict()
+    data["archive_version"] = __version__
+    if group_by == "doc":
+        data["groups"] = [{"doc_id": d, "doc_title": hits[0].doc_title,
+                           "clause_ids": [h.clause.id for h in hits]}
+                          for d, hits in _group(result.hits)]
+    return to_json(data)
+
+
+def search_jsonl(result: SearchResult) -> str:
+    lines = [json.dumps({"query": result.query, **h.to_dict()}, ensure_ascii=False)
+             for h in result.hits]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def search_csv(result: SearchResult) -> str:
+    return to_csv((h.to_dict() for h in result.hits), HIT_COLUMNS)
+
+
+def search_text(result: SearchResult, color: bool = False, group_by: str | None = None) -> str:
+    if not result.hits:
+        text = f"No clause matches {result.query!r}."
+        if result.suggestion:
+            text += f" Did you mean: {result.suggestion}"
+        return text + "\n"
+    shown = len(result.hits)
+    lines = [f"{result.total} clause{'s' if result.total != 1 else ''} match "
+             f"{result.query!r}" + (f"; showing {shown}" if shown < result.total else "") + "."]
+    if group_by == "doc":
+        n = 0
+        for _, hits in _group(result.hits):
+            lines += ["", _style(f"{hits[0].doc_title} ({hits[0].date or 'n.d.'})", BOLD, color)]
+            for hit in hits:
+                n += 1
+                lines += _hit_lines(n, hit, color, with_title=False)
+    else:
+        for n, hit in enumerate(result.hits, 1):
+            lines += _hit_lines(n, hit, color, with_title=True)
+    return "\n".join(lines) + "\n"
+
+
+def _hit_lines(n: int, hit: Hit, color: bool, with_title: bool) -> list[str]:
+    c = hit.clause
+    where = f"{hit.doc_title} ({hit.date or 'n.d.'}), " if with_title else ""
+    head = f"[{n}] {where}{describe_label(c)}  {_style(c.id, DIM, color)}"
+    return ["", head, *("    " + line for line in mark(c.text, hit.highlights, color).split("\n"))]
+
+
+def describe_label(clause: Clause) -> str:
+    if clause.label:
+        return clause.label
+    return {"paragraph": "paragraph", "heading": "heading", "title": "title"}.get(
+        clause.unit, clause.role)
+
+
+def _group(hits: list[Hit]) -> list[tuple[str, list[Hit]]]:
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.clause.doc_id, []).append(hit)
+    return list(groups.items())
+
+
+def _style(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{RESET}" if color else text
+
+
+def explanation_text(ex: Explanation) -> str:
+    return "\n".join([
+        f"query:           {ex.query}",
+        f"folded:          {ex.folded}",
+        f"segmented:       {' | '.join(ex.segmented)}",
+        f"index terms:     {' '.join(ex.index_terms)}",
+        f"phrase terms:    {' '.join(ex.phrase_terms)}",
+        f"runs as:         {ex.parsed}",
+    ]) + "\n"
+
+
+# -- documents and clauses -------------------------------------------------------------------
+
+def document_summary(doc: Document, clauses: list[Clause]) -> dict[str, Any]:
+    return {"doc_id": doc.id, "title": doc.title, "date": doc.date, "kind": doc.kind,
+            "lang": doc.lang, "issuer": doc.issuer, "aliases": doc.aliases,
+            "clauses": len(clauses)}
+
+
+def docs_text(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No documents.\n"
+    width = max(len(r["doc_id"]) for r in rows)
+    lines = [f"{r['doc_id']:<{width}}  {r['date'] or 'n.d.':<10}  {r['kind']:<12} "
+             f"{r['lang']:<7} {r['clauses']:>4} clauses  {r['title']}" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def document_dict(doc: Document, clauses: list[Clause]) -> dict[str, Any]:
+    data = {"doc_id": doc.id, **doc.front_matter()}
+    data.pop("id", None)
+    data["archive_version"] = __version__
+    data["clauses"] = [c.to_dict() for c in clauses]
+    return data
+
+
+def document_text(doc: Document, clauses: list[Clause]) -> str:
+    lines = [f"{doc.title}", f"{doc.id} · {doc.kind} · {doc.date or 'n.d.'} · {doc.lang}"]
+    if doc.issuer:
+        lines.append(f"issued by {doc.issuer}")
+    if doc.aliases:
+        lines.append("also called: " + "; ".join(doc.aliases))
+    lines.append("")
+    for c in clauses:
+        own = _own_text(doc, c)
+        indent = "  " * c.depth
+        label = f"{c.label} " if c.label else ""
+        lines.append(f"{indent}{label}{own}  [{c.path}]" if own else f"{indent}{label}[{c.path}]")
+    return "\n".join(lines) + "\n"
+
+
+def _own_text(doc: Document, clause: Clause) -> str:
+    """A clause's own words in a listing (its children follow on their own lines)."""
+    from .clauses import clean_text
+
+    start, _ = clause.span
+    own = clean_text(doc.body[start:clause.own_end])
+    if clause.label and own.startswith(clause.label):
+        own = own[len(clause.label):].lstrip()
+    if clause.unit == "heading" or clause.unit == "title":
+        own = own.lstrip("#").strip()
+    return own
+
+
+def clause_view_dict(view: ClauseView) -> dict[str, Any]:
+    doc = view.document
+    return {**view.clause.to_dict(), "doc_title": doc.title, "date": doc.date,
+            "kind": doc.kind, "ancestors": [a.to_dict() for a in view.ancestors],
+            "children": [c.id for c in view.children], "archive_version": __version__}
+
+
+def clause_view_text(view: ClauseView) -> str:
+    doc, c = view.document, view.clause
+    context = " › ".join(describe_label(a) for a in view.ancestors)
+    lines = [f"{doc.title} ({doc.date or 'n.d.'})",
+             f"{c.id} · {describe_label(c)} · {c.role}" + (f" · in {context}" if context else ""),
+             "", c.text]
+    return "\n".join(lines) + "\n"
