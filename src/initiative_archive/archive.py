@@ -97,7 +97,7 @@ class Archive:
             raise NotFoundError(f"no clause {clause_id!r} in {doc.id}",
                                 f"run 'initiative-archive show {doc.id}' to list its clauses")
         clause = by_id[wanted]
-        ancestors = []
+        ancestors: list[Clause] = []
         parent = clause.parent
         while parent:
             ancestors.insert(0, by_id[parent])

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 
 from .language import clause_lang
 from .model import Clause
-from .numerals import CN_NUMERAL_CHARS, chinese_to_int, is_roman, letter_to_int, roman_to_int
+from .numerals import (
+    CN_NUMERAL_CHARS,
+    chinese_to_int,
+    int_to_chinese,
+    letter_to_int,
+    roman_to_int,
+)
 
 _CN = f"[{CN_NUMERAL_CHARS}\\d]+"
 _SP = r"[ \t\u3000]"
@@ -207,6 +213,7 @@ class _TreeBuilder:
 
     def _add_para(self, block: _Block) -> None:
         if self.article is not None:
+            assert self.paragraph is not None
             if not self._article_text_started():
                 self.paragraph.extra_blocks.append(block)  # "第五条" alone on its line
                 return
@@ -306,7 +313,7 @@ def _detach_closing(roots: list[_Node], body: str) -> list[_Node]:
     if last is None or roots[last].unit != "clause" or _heading_like(roots[last], body):
         return roots
     node = roots[last]
-    trailing = []
+    trailing: list[_Node] = []
     while node.children and node.children[-1].unit == "paragraph":
         trailing.insert(0, node.children.pop())
     for para in trailing:
@@ -388,6 +395,46 @@ def _node_text(node: _Node, body: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
+_EN_PINPOINT = {"art": "art. {n}", "para": "para. {n}", "item": "item {n}", "op": "para. {n}",
+                "preamble": "preambular para. {n}", "closing": "closing para. {n}",
+                "chp": "ch. {n}", "sec": "section {n}", "part": "part {n}"}
+_ZH_PINPOINT = {"art": "第{cn}条", "chp": "第{cn}章", "part": "第{cn}编", "para": "第{cn}款", "item": "第{cn}项", "preamble": "序言第{cn}段",
+                "closing": "结尾第{cn}段", "sec": "第{cn}节", "op": "第{cn}点"}
+
+
+def _depth_below_article(chain: list[_Node]) -> int:
+    """How many units of the chain sit below its article (an article's label, with any 之一,
+    is written as the source writes it)."""
+    for i, n in enumerate(chain):
+        if n.unit == "article":
+            return len(chain) - 1 - i
+    return -1
+
+
+def locator(node: _Node, lang: str) -> str:
+    """The pinpoint a citation gives, built from the path: ``art. 33, para. 2, item 1`` in
+    English, ``第三十三条第二款第一项`` in Chinese (the forms each tradition cites)."""
+    chain: list[_Node] = []
+    current: _Node | None = node
+    while current is not None:
+        chain.insert(0, current)
+        current = current.parent
+    chinese = lang.startswith("zh")
+    parts = []
+    segments = [s for n in chain for s in n.segment.split("/")]
+    for i, segment in enumerate(segments):
+        kind, _, number = segment.partition("_")
+        if kind == "title":
+            parts.append("标题" if chinese else "title")
+        elif chinese and kind == "art" and i == len(segments) - 1 - _depth_below_article(chain):
+            parts.append(chain[-1 - _depth_below_article(chain)].block.label)
+        elif chinese and number.isdigit() and kind in _ZH_PINPOINT:
+            parts.append(_ZH_PINPOINT[kind].format(cn=int_to_chinese(int(number))))
+        elif kind in _EN_PINPOINT:
+            parts.append(_EN_PINPOINT[kind].format(n=number.replace("_", ".")))
+    return ("" if chinese else ", ").join(parts)
+
+
 def split_clauses(body: str, doc_id: str, lang: str) -> list[Clause]:
     """Every clause of a document body, in document order, parents before their children."""
     builder = _TreeBuilder()
@@ -420,6 +467,7 @@ def split_clauses(body: str, doc_id: str, lang: str) -> list[Clause]:
                 lang=clause_lang(text, lang),
                 order=order,
                 own_end=own_end,
+                locator=locator(node, lang),
             )
         )
     return [c for c in clauses if c.text]

@@ -22,6 +22,8 @@ from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .corpus import KINDS
 from .errors import ArchiveError
 from .ingest import ISO_DATE, Overrides, ingest_files
+from .check import check_corpus
+from .meetings import filter_meetings, find_record, load_records, participant_matches
 from .search import Filters
 
 FORMATS = ("text", "json", "jsonl", "csv")
@@ -116,7 +118,8 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
               help="Show every matching unit, not only the smallest of each article.")
 @click.option("--explain", is_flag=True, help="Show how the query is analysed, then search.")
 @format_option(FORMATS)
-@click.option("--color/--no-color", default=None, help="Highlight matches [default: on a terminal].")
+@click.option("--color/--no-color", default=None,
+              help="Highlight matches [default: on a terminal].")
 @archive_options
 def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...],
            langs: tuple[str, ...], roles: tuple[str, ...], date_from: str | None,
@@ -170,13 +173,22 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
 def show(item_id: str, fmt: str, archive: Archive) -> None:
     """Show a document (its clauses in order) or one clause with its context.
 
-    ID is a document id, title or alias, or a clause id (DOC/PATH).
+    ID is a document id, title or alias, a clause id (DOC/PATH), or a meeting
+    or series id (or name).
 
     \b
     Examples:
         initiative-archive show kunming-2013
         initiative-archive show prc-public-library-law-2018/art_33/para_2/item_1 --format json
+        initiative-archive show cdnlao-04
     """
+    records = load_records(archive.corpus.root)
+    if "/" not in item_id and not _is_document(archive, item_id) and records.meetings:
+        record = find_record(records, item_id)
+        titles = {d.id: d.title for d in archive.documents()}
+        echo(render.to_json(render.record_dict(record, titles)) + "\n" if fmt == "json"
+             else render.record_text(record, titles))
+        return
     if "/" in item_id:
         view = archive.clause(item_id)
         echo(render.to_json(render.clause_view_dict(view)) + "\n" if fmt == "json"
@@ -189,20 +201,33 @@ def show(item_id: str, fmt: str, archive: Archive) -> None:
 
 
 @cli.command()
+@click.argument("names", nargs=-1)
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only documents of this kind.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG", help="Only this language.")
+@click.option("--participant", metavar="NAME",
+              help="Only documents whose participants include NAME (a nation, a library).")
 @format_option()
 @archive_options
-def docs(kinds: tuple[str, ...], langs: tuple[str, ...], fmt: str, archive: Archive) -> None:
+def docs(names: tuple[str, ...], kinds: tuple[str, ...], langs: tuple[str, ...],
+         participant: str | None, fmt: str, archive: Archive) -> None:
     """List the archived documents: id, date, kind, language, clause count, title.
 
+    NAMES, if given, are ids, titles or aliases of the documents to list.
+
     \b
-    Example:
+    Examples:
         initiative-archive docs --format json
+        initiative-archive docs 东亚图书馆南宁倡议
+        initiative-archive docs --participant Cambodia
     """
+    wanted = set(archive.corpus.resolve_ids(list(names))) if names else None
     rows = []
     for doc in sorted(archive.documents(), key=lambda d: (d.date, d.id)):
+        if wanted is not None and doc.id not in wanted:
+            continue
+        if participant and not participant_matches(doc.meta.get("participants"), participant):
+            continue
         if kinds and doc.kind not in kinds:
             continue
         if langs and not any(doc.lang == lang or doc.lang.startswith(lang + "-")
@@ -287,6 +312,67 @@ def index_command(rebuild: bool, archive: Archive) -> None:
              f"{report.unchanged} unchanged.\n")
     if report.problems:
         sys.exit(1)
+
+
+def _is_document(archive: Archive, name: str) -> bool:
+    try:
+        archive.document(name)
+    except ArchiveError:
+        return False
+    return True
+
+
+@cli.command()
+@click.option("--series", metavar="NAME", help="Only this series (CDNLAO, CJKDLI, ...).")
+@click.option("--from", "date_from", metavar="DATE", callback=_check_date,
+              help="Only meetings on or after DATE.")
+@click.option("--to", "date_to", metavar="DATE", callback=_check_date,
+              help="Only meetings on or before DATE.")
+@click.option("--participant", metavar="NAME", help="Only meetings NAME took part in or hosted.")
+@format_option()
+@archive_options
+def meetings(series: str | None, date_from: str | None, date_to: str | None,
+             participant: str | None, fmt: str, archive: Archive) -> None:
+    """List meeting records: series, number, date, place, host, documents adopted.
+
+    \b
+    Examples:
+        initiative-archive meetings --series CDNLAO
+        initiative-archive meetings --from 2010 --to 2014 --format json
+    """
+    records = load_records(archive.corpus.root)
+    for problem in records.problems:
+        note(f"warning: {problem.message}")
+    rows = filter_meetings(records, series, date_from, date_to, participant)
+    if fmt == "json":
+        echo(render.to_json({"archive_version": __version__,
+                             "meetings": [r.to_dict() for r in rows]}) + "\n")
+    elif fmt == "csv":
+        echo(render.to_csv((render.meeting_row(r) for r in rows), render.MEETING_COLUMNS))
+    else:
+        echo(render.meetings_text(rows))
+
+
+@cli.command()
+@archive_options
+def check(archive: Archive) -> None:
+    """Validate the corpus: front matter, ids, clauses, links, sources.
+
+    Prints one line per problem and exits 1 if there is any.
+
+    \b
+    Example:
+        initiative-archive check --corpus corpus
+    """
+    problems = check_corpus(archive.corpus.root)
+    for problem in problems:
+        echo(f"{problem}\n")
+    if problems:
+        note(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
+             f"{archive.corpus.root}")
+        sys.exit(1)
+    echo(f"{archive.corpus.root}: {len(archive.documents())} documents, "
+         f"{len(load_records(archive.corpus.root).meetings)} meetings: no problems.\n")
 
 
 _ERROR_PREFIX = re.compile(r"^Error:\s*")

@@ -28,7 +28,6 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import Term
 
 from . import __version__
 from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS
@@ -36,7 +35,7 @@ from .corpus import Corpus, CorpusFile, content_hash
 from .errors import ArchiveBusyError, CorpusError, IndexMissingError
 from .model import Document
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 LOCK_WAIT_SECONDS = 60.0
 
@@ -70,6 +69,7 @@ def make_schema() -> Schema:
         order=NUMERIC(stored=True, sortable=True),
         span=STORED,
         own_end=STORED,
+        locator=STORED,
         text=TEXT(analyzer=WORDS, stored=True, phrase=True, multitoken_query="or"),
         chars=TEXT(analyzer=CHARS, phrase=True, multitoken_query="phrase"),
         spell=TEXT(analyzer=SPELL, phrase=False),
@@ -113,6 +113,7 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
             "order": clause.order,
             "span": list(clause.span),
             "own_end": clause.own_end,
+            "locator": clause.locator,
             "text": clause.text,
             "chars": clause.text,
             "spell": clause.text,

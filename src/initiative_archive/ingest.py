@@ -57,11 +57,14 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file()
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts)))
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)))
         else:
             out.append(path)
     return out
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def slug(text: str) -> str:

@@ -107,10 +107,8 @@ def _hit_lines(n: int, hit: Hit, color: bool, with_title: bool) -> list[str]:
 
 
 def describe_label(clause: Clause) -> str:
-    if clause.label:
-        return clause.label
-    return {"paragraph": "paragraph", "heading": "heading", "title": "title"}.get(
-        clause.unit, clause.role)
+    """How a reader names the clause: its pinpoint (``art. 33, para. 2``, ``第三十条``)."""
+    return clause.locator or clause.label or clause.role
 
 
 def _group(hits: list[Hit]) -> list[tuple[str, list[Hit]]]:
@@ -202,3 +200,64 @@ def clause_view_text(view: ClauseView) -> str:
              f"{c.id} · {describe_label(c)} · {c.role}" + (f" · in {context}" if context else ""),
              "", c.text]
     return "\n".join(lines) + "\n"
+
+
+# -- meetings --------------------------------------------------------------------------------
+
+MEETING_COLUMNS = ["id", "series", "number", "date", "end_date", "place", "host", "theme",
+                   "adopted"]
+
+
+def meeting_row(record) -> dict[str, Any]:
+    return {k: record.data.get(k, "") for k in MEETING_COLUMNS} | {"id": record.id}
+
+
+def meetings_text(records: list) -> str:
+    if not records:
+        return "No meetings.\n"
+    lines = []
+    for r in records:
+        d = r.data
+        when = r.date or "date unknown"
+        if d.get("end_date"):
+            when += f" to {d['end_date']}"
+        where = ", ".join(str(x) for x in (d.get("place"), d.get("host")) if x)
+        adopted = f"  adopted: {', '.join(r.adopted)}" if r.adopted else ""
+        lines.append(f"{r.id:<36} {when:<26} {r.title}" + (f" — {where}" if where else "")
+                     + adopted)
+    return "\n".join(lines) + "\n"
+
+
+def record_dict(record, titles: dict[str, str]) -> dict[str, Any]:
+    data = record.to_dict()
+    if record.adopted:
+        data["adopted_documents"] = [{"doc_id": d, "title": titles.get(d, "")}
+                                     for d in record.adopted]
+    return data
+
+
+def record_text(record, titles: dict[str, str]) -> str:
+    d = record.data
+    lines = [record.title, f"{record.id}" + (f" · {record.series}" if record.series else "")]
+    for key in ("title_zh", "name_zh", "date", "end_date", "founded", "place", "host", "theme"):
+        if d.get(key):
+            lines.append(f"{key.replace('_', ' ')}: {d[key]}")
+    if d.get("participants"):
+        lines.append(f"participants: {_flat(d['participants'])}")
+    for doc_id in record.adopted:
+        lines.append(f"adopted: {doc_id} — {titles.get(doc_id, '(not in the archive)')}")
+    statements = d.get("statements") or []
+    if statements:
+        lines += ["", "What the sources say:"]
+        for s in statements:
+            flag = " (unconfirmed)" if s.get("confirmed") is False else ""
+            lines.append(f"  {s.get('about')}: {s.get('says')}{flag}\n    — {s.get('source')}")
+    return "\n".join(lines) + "\n"
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_flat(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_flat(v) for v in value)
+    return str(value)

@@ -140,7 +140,7 @@ def _leaves(query: Query) -> list[Query]:
 
 
 def _terms(query: Query) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for leaf in _leaves(query):
         if isinstance(leaf, Phrase):
             out.extend((leaf.fieldname, w) for w in leaf.words)
@@ -165,7 +165,7 @@ def clause_from_stored(stored: dict) -> Clause:
         role=stored.get("role", ""), unit=stored.get("unit", ""), text=stored.get("text", ""),
         span=tuple(stored.get("span") or (0, 0)), parent=stored.get("parent") or None,
         lang=stored.get("lang", ""), order=stored.get("order", 0),
-        own_end=stored.get("own_end", 0),
+        own_end=stored.get("own_end", 0), locator=stored.get("locator", ""),
     )
 
 

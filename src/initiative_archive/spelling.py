@@ -32,7 +32,7 @@ _ISE_WORDS = {
     "paradise", "precise", "premise", "promise", "raise", "reprise", "revise", "rise", "supervise",
     "surmise", "surprise", "televise", "treatise", "wise", "noise", "praise", "cruise", "poise",
     "guise", "bruise", "clockwise", "porpoise", "tortoise", "mortise", "valise", "anise",
-    "expertise", "appraise", "upraise", "sunrise", "moonrise", "stepwise", "crosswise",
+    "appraise", "upraise", "sunrise", "moonrise", "stepwise", "crosswise",
 }
 _ISE = re.compile(r"^(\w{3,}?)is(e|es|ed|ing|ation|ations|er|ers|able)$")
 _YSE = re.compile(r"^(anal|paral|catal|dial|electrol|hydrol)ys(e|es|ed|ing|er|ers)$")

@@ -84,7 +84,8 @@ def _prefix(tag: Tag) -> str:
         parent = tag.parent
         if isinstance(parent, Tag) and parent.name == "ol":
             items = [li for li in parent.find_all("li", recursive=False)]
-            start = int(parent.get("start", 1)) if str(parent.get("start", "1")).isdigit() else 1
+            start_attr = str(parent.get("start") or "1")
+            start = int(start_attr) if start_attr.isdigit() else 1
             if _has_own_number(tag):
                 return ""
             return f"{start + items.index(tag)}. "

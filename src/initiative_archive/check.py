@@ -1,0 +1,126 @@
+"""``check``: validate the corpus before anyone relies on it.
+
+Front matter against the schema (required keys, ISO dates, known kinds and languages), unique
+document and clause ids, no empty clause, every link (a document's meeting, a meeting's adopted
+documents, a series' meetings, translation_of) resolving, every source file named in provenance
+present. Each problem is one line naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .corpus import KINDS, Corpus, valid_doc_id
+from .errors import CorpusError
+from .meetings import load_records
+
+ISO = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+LANG = re.compile(r"^(en|zh-Hans|zh-Hant|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
+DOC_REQUIRED = ("id", "title", "date", "lang", "kind", "source")
+MEETING_REQUIRED = ("id", "series", "title")  # a date may be unknown to every source
+
+
+def check_corpus(root: Path) -> list[str]:
+    """Every problem found, one line each; an empty list means the corpus is sound."""
+    corpus = Corpus(root)
+    problems: list[str] = []
+    if not corpus.documents_dir.is_dir():
+        return [f"{root}: no documents/ folder"]
+    docs = []
+    for f in corpus.files():
+        try:
+            doc = corpus.read_file(f.relpath)
+        except CorpusError as exc:
+            problems.append(exc.message)
+            continue
+        docs.append(doc)
+    records = load_records(root)
+    problems += [p.message for p in records.problems]
+    meeting_ids = {m.id for m in records.meetings}
+    doc_ids: dict[str, str] = {}
+    for doc in docs:
+        problems += _check_document(corpus, doc, meeting_ids)
+        if doc.id in doc_ids:
+            problems.append(f"{doc.path}: document id {doc.id!r} is also used by "
+                            f"{doc_ids[doc.id]}")
+        doc_ids.setdefault(doc.id, doc.path)
+    for doc in docs:
+        target = doc.meta.get("translation_of")
+        if target and target not in doc_ids:
+            problems.append(f"{doc.path}: translation_of {target!r} is not a document")
+    seen: dict[str, str] = {}
+    for record in records.meetings + records.series:
+        if record.id in seen:
+            problems.append(f"{record.path}: id {record.id!r} is also used by {seen[record.id]}")
+        seen.setdefault(record.id, record.path)
+        if Path(record.path).stem != record.id:
+            problems.append(f"{record.path}: file name does not match id {record.id!r}")
+        problems += _check_statements(record.path, record.data)
+    for meeting in records.meetings:
+        problems += _check_meeting(meeting.path, meeting.data, doc_ids)
+    for series in records.series:
+        for mid in series.data.get("meetings") or []:
+            if mid not in meeting_ids:
+                problems.append(f"{series.path}: meeting {mid!r} is not a meeting record")
+    return problems
+
+
+def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
+    where = doc.path
+    front = doc.front_matter()
+    out = [f"{where}: front matter lacks {key!r}" for key in DOC_REQUIRED if not front.get(key)]
+    if not valid_doc_id(doc.id):
+        out.append(f"{where}: invalid document id {doc.id!r}")
+    if Path(where).stem != doc.id:
+        out.append(f"{where}: file name does not match id {doc.id!r}")
+    if doc.date and not ISO.match(doc.date):
+        out.append(f"{where}: date {doc.date!r} is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD)")
+    for key in ("adopted", "amended", "in_force"):
+        value = doc.meta.get(key)
+        if value and not ISO.match(str(value)):
+            out.append(f"{where}: {key} {value!r} is not an ISO 8601 date")
+    if doc.kind not in KINDS:
+        out.append(f"{where}: unknown kind {doc.kind!r} (one of {', '.join(KINDS)})")
+    if not LANG.match(doc.lang):
+        out.append(f"{where}: language {doc.lang!r} is not a BCP 47 tag such as en or zh-Hans")
+    source_file = doc.source.get("file")
+    if source_file and not (corpus.root / str(source_file)).is_file():
+        out.append(f"{where}: source file {source_file!r} is not in the corpus")
+    meeting = doc.meta.get("meeting")
+    if meeting and meeting not in meeting_ids:
+        out.append(f"{where}: meeting {meeting!r} is not a meeting record")
+    clauses = corpus.clauses(doc)
+    if not clauses:
+        out.append(f"{where}: no clauses found in the body")
+    ids: set[str] = set()
+    for clause in clauses:
+        if clause.id in ids:
+            out.append(f"{where}: clause id {clause.id!r} occurs twice")
+        ids.add(clause.id)
+        if not clause.text.strip():
+            out.append(f"{where}: clause {clause.id!r} is empty")
+    return out
+
+
+def _check_meeting(where: str, data: dict, doc_ids: dict[str, str]) -> list[str]:
+    out = [f"{where}: lacks {key!r}" for key in MEETING_REQUIRED if not data.get(key)]
+    for key in ("date", "end_date"):
+        if data.get(key) and not ISO.match(str(data[key])):
+            out.append(f"{where}: {key} {data[key]!r} is not an ISO 8601 date")
+    for doc_id in data.get("adopted") or []:
+        if doc_id not in doc_ids:
+            out.append(f"{where}: adopted document {doc_id!r} is not in the corpus")
+    return out
+
+
+def _check_statements(where: str, data: dict) -> list[str]:
+    out = []
+    for n, statement in enumerate(data.get("statements") or [], 1):
+        if not isinstance(statement, dict):
+            out.append(f"{where}: statement {n} is not a mapping")
+            continue
+        missing = [k for k in ("about", "says", "source") if not statement.get(k)]
+        if missing:
+            out.append(f"{where}: statement {n} lacks {', '.join(missing)}")
+    return out

@@ -1,0 +1,144 @@
+"""Meeting records and meeting series: structured YAML beside the documents.
+
+A meeting has a series, a number, dates, a place, a host, a theme, participants, the documents
+it adopted (by id) and ``statements``: each fact with the source that states it. Where sources
+disagree, each statement is kept; the top-level field holds the archive's reading and the
+statements say who said what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .corpus import _plain, normalise_date
+from .errors import CorpusError, NotFoundError
+from .language import fold_han
+
+
+@dataclass
+class Record:
+    """A meeting or a series: its id, its fields as written, and the file it came from."""
+
+    id: str
+    data: dict[str, Any]
+    path: str
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title") or self.data.get("name") or self.id)
+
+    @property
+    def date(self) -> str:
+        return normalise_date(self.data.get("date") or self.data.get("founded"))
+
+    @property
+    def series(self) -> str:
+        return str(self.data.get("series") or "")
+
+    @property
+    def adopted(self) -> list[str]:
+        return [str(d) for d in self.data.get("adopted") or []]
+
+    def names(self) -> list[str]:
+        names = [self.id, self.title, str(self.data.get("title_zh") or ""),
+                 str(self.data.get("name_zh") or "")]
+        return [n for n in names + [str(a) for a in self.data.get("aliases") or []] if n]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, **{k: v for k, v in self.data.items() if k != "id"}}
+
+
+@dataclass
+class Records:
+    meetings: list[Record] = field(default_factory=list)
+    series: list[Record] = field(default_factory=list)
+    problems: list[CorpusError] = field(default_factory=list)
+
+
+def _read_folder(root: Path, folder: str, problems: list[CorpusError]) -> list[Record]:
+    out = []
+    for path in sorted((root / folder).glob("*.yaml")):
+        rel = path.relative_to(root).as_posix()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" at line {mark.line + 1}" if mark is not None else ""
+            problems.append(CorpusError(f"{rel}: not valid YAML{line}"))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(CorpusError(f"{rel}: cannot read: {exc}"))
+            continue
+        if not isinstance(data, dict) or not data.get("id"):
+            problems.append(CorpusError(f"{rel}: a record needs an 'id' key"))
+            continue
+        out.append(Record(str(data["id"]), _plain(data), rel))
+    return out
+
+
+def load_records(corpus_root: Path) -> Records:
+    records = Records()
+    records.meetings = _read_folder(corpus_root, "meetings", records.problems)
+    records.series = _read_folder(corpus_root, "series", records.problems)
+    return records
+
+
+def _key(text: str) -> str:
+    return " ".join(fold_han(text).casefold().split())
+
+
+def find_record(records: Records, name: str) -> Record:
+    wanted = _key(name)
+    for record in records.meetings + records.series:
+        if record.id == name:
+            return record
+    for record in records.meetings + records.series:
+        if any(_key(n) == wanted for n in record.names()):
+            return record
+    raise NotFoundError(f"no meeting or series called {name!r}",
+                        "run 'initiative-archive meetings' to list them")
+
+
+def participant_matches(participants: Any, wanted: str) -> bool:
+    """Whether a participants record (mapping, list or text) names ``wanted`` anywhere."""
+    needle = _key(wanted)
+    if isinstance(participants, dict):
+        return any(participant_matches(v, wanted) for v in participants.values())
+    if isinstance(participants, list):
+        return any(participant_matches(v, wanted) for v in participants)
+    return participants is not None and needle in _key(str(participants))
+
+
+def filter_meetings(records: Records, series: str | None = None, date_from: str | None = None,
+                    date_to: str | None = None, participant: str | None = None) -> list[Record]:
+    out = []
+    for meeting in sorted(records.meetings, key=lambda m: (not m.date, m.date, m.id)):
+        if series and not _series_matches(records, meeting, series):
+            continue
+        if date_from and meeting.date[:len(date_from)] < date_from:
+            continue
+        if date_to and meeting.date[:len(date_to)] > date_to:
+            continue
+        if participant and not participant_matches(
+            [meeting.data.get("participants"), meeting.data.get("host")], participant
+        ):
+            continue
+        out.append(meeting)
+    return out
+
+
+def _series_matches(records: Records, meeting: Record, wanted: str) -> bool:
+    key = _key(wanted)
+    if _key(meeting.series) == key:
+        return True
+    for series in records.series:
+        if any(_key(n) == key for n in series.names()) and (
+            meeting.id in (series.data.get("meetings") or [])
+            or _key(meeting.series) in {_key(n) for n in series.names()}
+        ):
+            return True
+    return False
