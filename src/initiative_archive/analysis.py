@@ -3,7 +3,8 @@
 One tokenizer, three granularities for Chinese (English words are the same in all three):
 
 * ``words``: jieba's search mode, every dictionary sub-word of a compound as well as the
-  compound (``中华人民共和国`` also gives ``共和国``): recall for ranked search.
+  compound (``中华人民共和国`` also gives ``共和国``), plus every character bigram it did not
+  give (``馆际互借`` also gives ``馆际``): recall for ranked search.
 * ``chars``: one token per Han character, positions a plain sequence: exact phrase search
   across any compound boundary (``共和国公共图书馆`` inside ``中华人民共和国公共图书馆法``).
 * ``precise``: jieba's default mode, shown by ``--explain``.
@@ -32,7 +33,7 @@ from .language import HAN, fold_han
 from .spelling import american
 
 #: Bumped whenever analysis changes what is indexed: an index of another version is rebuilt.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 _TOKEN_RE = re.compile(f"([{HAN}]+)|((?:(?![{HAN}])[^\\W_])+)")
 _ASCII_WORD = re.compile(r"^[a-z]+$")
@@ -53,14 +54,29 @@ def jieba_tokenizer():
     return segmenter
 
 
-def han_pieces(run: str, granularity: str) -> Iterator[tuple[str, int, int]]:
-    """(word, start, end) for a run of Han characters, already folded to simplified."""
-    if granularity == "chars":
+def han_pieces(run: str, granularity: str, mode: str = "") -> Iterator[tuple[str, int, int]]:
+    """(word, start, end) for a run of Han characters, already folded to simplified.
+
+    A query against the ``words`` field needs no jieba: every bigram of an indexed run is in
+    the index (as a jieba word or as a bigram), so the query's bigrams find it."""
+    if granularity == "chars" or (granularity == "words" and mode == "query" and len(run) == 1):
         for i, ch in enumerate(run):
             yield ch, i, i + 1
         return
-    mode = "search" if granularity == "words" else "default"
-    yield from jieba_tokenizer().tokenize(run, mode=mode, HMM=True)
+    if granularity == "words" and mode == "query":
+        for i in range(len(run) - 1):
+            yield run[i:i + 2], i, i + 2
+        return
+    if granularity == "precise":
+        yield from jieba_tokenizer().tokenize(run, mode="default", HMM=True)
+        return
+    seen = set()
+    for word, start, end in jieba_tokenizer().tokenize(run, mode="search", HMM=True):
+        seen.add((start, end))
+        yield word, start, end
+    for i in range(len(run) - 1):  # bigrams: recall where segmentations disagree
+        if (i, i + 2) not in seen:
+            yield run[i:i + 2], i, i + 2
 
 
 class ClauseTokenizer(Tokenizer):
@@ -88,7 +104,7 @@ class ClauseTokenizer(Tokenizer):
         pos = start_pos
         for match in _TOKEN_RE.finditer(value):
             if match.group(1):
-                pieces = han_pieces(fold_han(match.group(1)), self.granularity)
+                pieces = han_pieces(fold_han(match.group(1)), self.granularity, mode)
             else:
                 pieces = iter([(match.group(2), 0, len(match.group(2)))])
             for word, start, end in pieces:

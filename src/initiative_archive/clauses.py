@@ -398,7 +398,8 @@ def _node_text(node: _Node, body: str) -> str:
 _EN_PINPOINT = {"art": "art. {n}", "para": "para. {n}", "item": "item {n}", "op": "para. {n}",
                 "preamble": "preambular para. {n}", "closing": "closing para. {n}",
                 "chp": "ch. {n}", "sec": "section {n}", "part": "part {n}"}
-_ZH_PINPOINT = {"art": "第{cn}条", "chp": "第{cn}章", "part": "第{cn}编", "para": "第{cn}款", "item": "第{cn}项", "preamble": "序言第{cn}段",
+_ZH_PINPOINT = {"art": "第{cn}条", "chp": "第{cn}章", "part": "第{cn}编", "para": "第{cn}款",
+                "item": "第{cn}项", "preamble": "序言第{cn}段",
                 "closing": "结尾第{cn}段", "sec": "第{cn}节", "op": "第{cn}点"}
 
 

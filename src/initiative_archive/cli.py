@@ -18,11 +18,11 @@ import click
 
 from . import __version__, render
 from .archive import Archive
+from .check import check_corpus
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .corpus import KINDS
 from .errors import ArchiveError
 from .ingest import ISO_DATE, Overrides, ingest_files
-from .check import check_corpus
 from .meetings import filter_meetings, find_record, load_records, participant_matches
 from .search import Filters
 

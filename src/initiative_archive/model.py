@@ -31,7 +31,7 @@ class Clause:
     lang: str
     order: int
     own_end: int  # where the clause's own words end in the body (its first child's start)
-    locator: str = ""  # the pinpoint a citation gives: "art. 33, para. 2, item 1", "第三十三条第二款"
+    locator: str = ""  # the pinpoint a citation gives: "art. 33, para. 2", "第三十三条第二款"
 
     @property
     def path(self) -> str:

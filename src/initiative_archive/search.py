@@ -26,6 +26,7 @@ from .model import Clause, Hit, SearchResult
 MAX_QUERY_CHARS = 5000
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _FIELD_OR_OPERATOR = re.compile(r"\b\w+:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|[()*?~^]")
+_ASCII_WORDS = re.compile(r"[a-z]+")
 _FIELD_ALIASES = {"doc_id": ["doc"], "text": ["clause"], "label": [], "title": ["alias"]}
 
 
@@ -108,7 +109,7 @@ def highlight_spans(text: str, query: Query) -> tuple[tuple[int, int], ...]:
     """Character spans of ``text`` that the query matched: words of the ``text`` field, and
     runs of the ``chars`` field's phrases."""
     word_terms = {t for f, t in _terms(query) if f == "text"}
-    spans = [(s, e) for term, s, e in _tokens(text, WORDS) if term in word_terms]
+    spans = [(s, e) for term, s, e in _tokens(text, WORDS, "query") if term in word_terms]
     char_tokens = _tokens(text, CHARS)
     for leaf in _leaves(query):
         words = _phrase_words(leaf)
@@ -129,8 +130,9 @@ def _phrase_words(leaf: Query) -> list[str]:
     return []
 
 
-def _tokens(text: str, analyzer) -> list[tuple[str, int, int]]:
-    return [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, positions=True)]
+def _tokens(text: str, analyzer, mode: str = "") -> list[tuple[str, int, int]]:
+    return [(t.text, t.startchar, t.endchar)
+            for t in analyzer(text, chars=True, positions=True, mode=mode)]
 
 
 def _leaves(query: Query) -> list[Query]:
@@ -175,9 +177,9 @@ def suggest(searcher, text: str) -> str | None:
     corrector = searcher.corrector("spell")
     reader = searcher.reader()
     suggestion, changed = text, False
-    plain = _FIELD_OR_OPERATOR.sub(" ", text)
-    for word, _, _ in analyze(plain, "precise", stem=False):
-        if len(word) < 3 or not word.isascii() or reader.frequency("spell", word) > 0:
+    plain = _FIELD_OR_OPERATOR.sub(" ", text).lower()
+    for word in _ASCII_WORDS.findall(plain):
+        if len(word) < 3 or reader.frequency("spell", word) > 0:
             continue
         options = corrector.suggest(word, limit=1, maxdist=2)
         if options:

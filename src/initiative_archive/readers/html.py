@@ -8,17 +8,16 @@ splitter sees the structure a reader sees.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+if TYPE_CHECKING:  # bs4 costs a tenth of a second to import: only when HTML is read
+    from bs4 import Tag
 
 _DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "form", "button",
          "iframe", "svg", "canvas", "select", "aside", "menu")
 _BLOCKS = {"p", "div", "section", "article", "main", "blockquote", "li", "dd", "dt", "tr",
            "table", "ul", "ol", "dl", "pre", "address", "figure", "figcaption", "br", "hr",
            "h1", "h2", "h3", "h4", "h5", "h6", "body", "center", "td", "th"}
-_SKIP_TYPES = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
 def looks_like_html(text: str) -> bool:
@@ -28,6 +27,8 @@ def looks_like_html(text: str) -> bool:
 
 def html_to_text(markup: str) -> tuple[str, dict[str, Any]]:
     """(body text with blank lines between blocks, metadata found in the page)."""
+    from bs4 import BeautifulSoup, Tag
+
     soup = BeautifulSoup(markup, "html.parser")
     meta: dict[str, Any] = {}
     if soup.title and soup.title.get_text(strip=True):
@@ -51,13 +52,17 @@ def html_to_text(markup: str) -> tuple[str, dict[str, Any]]:
 
 def _collect(node: Tag, blocks: list[str], current: list[str]) -> None:
     """Walk without recursion limits: deep nesting in hostile pages must not overflow."""
+    from bs4 import NavigableString, Tag
+    from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+
+    skipped = (Comment, Declaration, Doctype, ProcessingInstruction)
     stack: list[tuple[Any, bool]] = [(node, False)]
     while stack:
         item, closing = stack.pop()
         if closing:
             _flush(blocks, current)
             continue
-        if isinstance(item, _SKIP_TYPES):
+        if isinstance(item, skipped):
             continue
         if isinstance(item, NavigableString):
             current[0] += str(item)
@@ -78,6 +83,8 @@ def _flush(blocks: list[str], current: list[str]) -> None:
 
 
 def _prefix(tag: Tag) -> str:
+    from bs4 import Tag
+
     if re.fullmatch(r"h[1-6]", tag.name):
         return "#" * int(tag.name[1]) + " "
     if tag.name == "li":
