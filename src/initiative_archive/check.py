@@ -17,6 +17,7 @@ from .meetings import load_records
 
 ISO = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 LANG = re.compile(r"^(en|zh-Hans|zh-Hant|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
+_REPEATED = re.compile(r"^(.*/[a-z]+_\d+)_\d+$")  # op_1_2: the splitter's second op_1
 DOC_REQUIRED = ("id", "title", "date", "lang", "kind", "source")
 MEETING_REQUIRED = ("id", "series", "title")  # a date may be unknown to every source
 
@@ -98,6 +99,10 @@ def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
         if clause.id in ids:
             out.append(f"{where}: clause id {clause.id!r} occurs twice")
         ids.add(clause.id)
+        repeat = _REPEATED.match(clause.id)
+        if repeat and repeat.group(1) in ids:
+            out.append(f"{where}: numbering repeats: {clause.label or 'a label'} occurs again; "
+                       f"the second is {clause.id!r}")
         if not clause.text.strip():
             out.append(f"{where}: clause {clause.id!r} is empty")
     return out

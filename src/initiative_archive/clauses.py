@@ -58,6 +58,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 _HAN_OR_CJK_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _FORMAT_MARKS = re.compile(r"\*\*|__|`")
 _CJK_PARAGRAPH_END = ("。", "！", "？", "；", "：", "”", "」")
+_PARAGRAPH_END = (*_CJK_PARAGRAPH_END, ".", ";", ":", "!", "?", '"', "'", "’")
 _TERMINAL = (".", "。", ";", "；", "!", "！", "?", "？", ":", "：", ",", "，")
 
 
@@ -98,8 +99,10 @@ class _Node:
 
 
 def split_blocks(body: str) -> list[_Block]:
-    """Cut a body into blocks: blank lines separate paragraphs where the text uses them; a line
-    that starts with a label or heading always starts a block; otherwise every line is one."""
+    """Cut a body into blocks. A line that starts with a label or a heading always starts a
+    block. Where the text uses blank lines, they separate paragraphs (a Chinese line ending a
+    sentence does too); where it does not, a line ends a paragraph when it ends a sentence, so
+    hard-wrapped lines are joined again."""
     blank_separated = bool(_BLANK_LINE.search(body.strip()))
     blocks: list[_Block] = []
     offset = 0
@@ -114,13 +117,14 @@ def split_blocks(body: str) -> list[_Block]:
         lead = start + len(line) - len(line.lstrip(" \t\u3000"))
         block = _classify(stripped, lead)
         block.end = lead + len(stripped)
+        ends = _CJK_PARAGRAPH_END if blank_separated else _PARAGRAPH_END
         joins = (
             blocks
             and not previous_blank
-            and blank_separated
             and block.kind == "para"
             and blocks[-1].kind not in ("heading", "division")
-            and not body[: blocks[-1].end].endswith(_CJK_PARAGRAPH_END)
+            and not body[: blocks[-1].end].endswith(ends)
+            and not stripped.startswith(("（", "(", "【", "[", "《"))
         )
         if joins:
             blocks[-1].end = block.end
