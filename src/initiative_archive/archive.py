@@ -11,11 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cite import Citable
 from .corpus import Corpus
 from .errors import ArchiveBusyError, NotFoundError
+from .history import retirements
 from .index import IndexStore, UpdateReport
 from .model import Clause, Document, SearchResult
 from .search import Explanation, Filters, explain, run_search
+from .verify import Verdict, candidate_query, judge
+
+CANDIDATES = 30  # clauses the index proposes for a quotation check
 
 Progress = Callable[[str], None]
 
@@ -32,6 +37,7 @@ class ClauseView:
     clause: Clause
     ancestors: list[Clause] = field(default_factory=list)
     children: list[Clause] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 class Archive:
@@ -73,6 +79,21 @@ class Archive:
         result.notices = notices
         return result
 
+    def verify(self, quotation: str) -> Verdict:
+        """Whether a quotation is exact, differs from its source, or is not in the archive."""
+        query = candidate_query(quotation)
+        if not query:
+            return Verdict(quotation, "not-found")
+        result = self.search(query, limit=CANDIDATES, nested=True)
+        return judge(quotation, [(h.clause, h.doc_title) for h in result.hits])
+
+    def citable(self, item_id: str) -> Citable:
+        """A document (by id, title or alias) or a clause (by id), as something to cite."""
+        if "/" in item_id:
+            view = self.clause(item_id)
+            return Citable(view.document, view.clause)
+        return Citable(self.document(item_id))
+
     def explain(self, query: str, match: str = "any") -> Explanation:
         from .index import make_schema
 
@@ -93,14 +114,28 @@ class Archive:
         clauses = self.clauses(doc)
         wanted = f"{doc.id}/{path}"
         by_id = {c.id: c for c in clauses}
+        retired = retirements(self.corpus.root, wanted)
         if wanted not in by_id:
+            if retired:
+                raise NotFoundError(_retired_message(retired[-1], wanted),
+                                    "cite the clause where its words are now, if any")
             raise NotFoundError(f"no clause {clause_id!r} in {doc.id}",
                                 f"run 'initiative-archive show {doc.id}' to list its clauses")
         clause = by_id[wanted]
+        notices = [_retired_message(r, wanted) for r in retired]
         ancestors: list[Clause] = []
         parent = clause.parent
         while parent:
             ancestors.insert(0, by_id[parent])
             parent = by_id[parent].parent
         children = [c for c in clauses if c.parent == clause.id]
-        return ClauseView(doc, clause, ancestors, children)
+        return ClauseView(doc, clause, ancestors, children, notices)
+
+
+def _retired_message(entry: dict, clause_id: str) -> str:
+    what = "removed" if entry.get("status") == "removed" else "given other words"
+    text = str(entry.get("text") or "")
+    quoted = text if len(text) <= 80 else text[:77] + "..."
+    where = f"; those words are now at {entry['now_at']}" if entry.get("now_at") else ""
+    return (f"{clause_id} was {what} by the revision of {entry.get('date')}: it read "
+            f"\"{quoted}\"{where}")

@@ -407,37 +407,30 @@ _ZH_PINPOINT = {"art": "第{cn}条", "chp": "第{cn}章", "part": "第{cn}编", 
                 "closing": "结尾第{cn}段", "sec": "第{cn}节", "op": "第{cn}点"}
 
 
-def _depth_below_article(chain: list[_Node]) -> int:
-    """How many units of the chain sit below its article (an article's label, with any 之一,
-    is written as the source writes it)."""
-    for i, n in enumerate(chain):
-        if n.unit == "article":
-            return len(chain) - 1 - i
-    return -1
-
-
-def locator(node: _Node, lang: str) -> str:
-    """The pinpoint a citation gives, built from the path: ``art. 33, para. 2, item 1`` in
-    English, ``第三十三条第二款第一项`` in Chinese (the forms each tradition cites)."""
-    chain: list[_Node] = []
-    current: _Node | None = node
-    while current is not None:
-        chain.insert(0, current)
-        current = current.parent
-    chinese = lang.startswith("zh")
+def pinpoint(path: str, chinese: bool = False, article_label: str = "") -> str:
+    """The pinpoint a citation gives, from a clause path: ``art. 33, para. 2, item 1`` in
+    English, ``第三十三条第二款第一项`` in Chinese (the forms each tradition cites). An article's
+    own label (``第五条之一``) is used as written when given."""
     parts = []
-    segments = [s for n in chain for s in n.segment.split("/")]
-    for i, segment in enumerate(segments):
+    for segment in path.split("/"):
         kind, _, number = segment.partition("_")
         if kind == "title":
             parts.append("标题" if chinese else "title")
-        elif chinese and kind == "art" and i == len(segments) - 1 - _depth_below_article(chain):
-            parts.append(chain[-1 - _depth_below_article(chain)].block.label)
+        elif chinese and kind == "art" and article_label:
+            parts.append(article_label)
         elif chinese and number.isdigit() and kind in _ZH_PINPOINT:
             parts.append(_ZH_PINPOINT[kind].format(cn=int_to_chinese(int(number))))
         elif kind in _EN_PINPOINT:
             parts.append(_EN_PINPOINT[kind].format(n=number.replace("_", ".")))
     return ("" if chinese else ", ").join(parts)
+
+
+def locator(node: _Node, lang: str) -> str:
+    article: _Node | None = node
+    while article is not None and article.unit != "article":
+        article = article.parent
+    label = article.block.label if article is not None else ""
+    return pinpoint(node.path(), lang.startswith("zh"), label)
 
 
 def split_clauses(body: str, doc_id: str, lang: str) -> list[Clause]:

@@ -19,12 +19,15 @@ import click
 from . import __version__, render
 from .archive import Archive
 from .check import check_corpus
+from .cite import STYLES, cite
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .corpus import KINDS
 from .errors import ArchiveError
+from .export import CSV_COLUMNS, export_records
 from .ingest import ISO_DATE, Overrides, ingest_files
 from .meetings import filter_meetings, find_record, load_records, participant_matches
 from .search import Filters
+from .verify import quotations_in
 
 FORMATS = ("text", "json", "jsonl", "csv")
 
@@ -117,6 +120,8 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
 @click.option("--nested", is_flag=True,
               help="Show every matching unit, not only the smallest of each article.")
 @click.option("--explain", is_flag=True, help="Show how the query is analysed, then search.")
+@click.option("--cite", "cite_style", type=click.Choice(STYLES),
+              help="Print a citation of every hit in this style instead of the hits.")
 @format_option(FORMATS)
 @click.option("--color/--no-color", default=None,
               help="Highlight matches [default: on a terminal].")
@@ -124,7 +129,8 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
 def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...],
            langs: tuple[str, ...], roles: tuple[str, ...], date_from: str | None,
            date_to: str | None, limit: int, match: str, group_by: str | None, nested: bool,
-           explain: bool, fmt: str, color: bool | None, archive: Archive) -> None:
+           explain: bool, cite_style: str | None, fmt: str, color: bool | None,
+           archive: Archive) -> None:
     """Find the clauses that state a commitment.
 
     QUERY uses Whoosh's query language: words, "exact phrases", AND, OR, NOT,
@@ -149,6 +155,9 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
                             progress=progress_printer())
     for message in result.notices:
         note(message)
+    if cite_style:
+        echo(cite([archive.citable(h.clause.id) for h in result.hits], cite_style))
+        return
     if fmt == "json":
         data = render.search_json(result, group_by)
         if explain:
@@ -191,6 +200,8 @@ def show(item_id: str, fmt: str, archive: Archive) -> None:
         return
     if "/" in item_id:
         view = archive.clause(item_id)
+        for message in view.notices:
+            note(f"note: {message}")
         echo(render.to_json(render.clause_view_dict(view)) + "\n" if fmt == "json"
              else render.clause_view_text(view))
         return
@@ -312,6 +323,93 @@ def index_command(rebuild: bool, archive: Archive) -> None:
              f"{report.unchanged} unchanged.\n")
     if report.problems:
         sys.exit(1)
+
+
+@cli.command("cite")
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--style", type=click.Choice(STYLES), default="chicago", show_default=True,
+              help="chicago (notes and bibliography), apa, mla, or data for reference "
+                   "managers: bibtex, ris, csl-json.")
+@archive_options
+def cite_command(ids: tuple[str, ...], style: str, archive: Archive) -> None:
+    """Cite documents or clauses: the document as the work, the clause as the pinpoint.
+
+    ID is a clause id (DOC/PATH) or a document id, title or alias.
+
+    \b
+    Examples:
+        initiative-archive cite kunming-2013/op_4
+        initiative-archive cite prc-public-library-law-2018/art_30 --style bibtex
+    """
+    echo(cite([archive.citable(item) for item in ids], style))
+
+
+@cli.command()
+@click.argument("quotation", required=False)
+@click.option("--file", "draft", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check every quotation in a draft (text in “…”, \"…\", 「…」 or 『…』 of at "
+                   "least 8 words or 8 Chinese characters).")
+@format_option(("text", "json"))
+@archive_options
+def verify(quotation: str | None, draft: Path | None, fmt: str, archive: Archive) -> None:
+    """Check that a quotation is the source's exact words.
+
+    Answers exact (whitespace, quotation marks and full/half-width punctuation aside),
+    differs (a misquotation: the clause and a diff), or not-found. An ellipsis (... or ……)
+    stands for omitted words. Exit 0 when every quotation is exact, 1 otherwise.
+
+    \b
+    Examples:
+        initiative-archive verify "actively promote inter-library loan"
+        initiative-archive verify --file draft.md --format json
+    """
+    if (quotation is None) == (draft is None):
+        raise click.UsageError("give a QUOTATION or --file DRAFT, not both or neither")
+    if draft is not None:
+        quotes = quotations_in(draft.read_text(encoding="utf-8-sig", errors="replace"))
+    else:
+        quotes = [quotation or ""]
+    verdicts = [archive.verify(q) for q in quotes]
+    citations = {v.clause.id: cite([archive.citable(v.clause.id)], "chicago").strip()
+                 for v in verdicts if v.clause is not None}
+    if fmt == "json":
+        rows = [{**v.to_dict(), "citation": citations.get(v.clause.id) if v.clause else None}
+                for v in verdicts]
+        echo(render.to_json(rows[0] if quotation is not None else {"quotations": rows}) + "\n")
+    elif quotation is not None:
+        echo(render.verdict_text(verdicts[0], citations))
+    else:
+        echo(render.verdict_table(verdicts, citations))
+    if any(v.status != "exact" for v in verdicts):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True, help="Output format.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@archive_options
+def export(fmt: str, output: Path | None, archive: Archive) -> None:
+    """Export the whole archive (documents, clauses, meetings) stamped with its version.
+
+    Every record carries the archive version and a digest of the dataset, so a study
+    can cite the exact data it used.
+
+    \b
+    Example:
+        initiative-archive export --format csv --output archive.csv
+    """
+    records = list(export_records(archive.corpus))
+    if fmt == "csv":
+        text = render.to_csv(records, CSV_COLUMNS)
+    else:
+        text = "".join(render.json_line(r) for r in records)
+    if output is None:
+        echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        note(f"wrote {len(records)} records to {output}")
 
 
 def _is_document(archive: Archive, name: str) -> bool:

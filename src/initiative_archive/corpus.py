@@ -207,9 +207,15 @@ class Corpus:
         return path
 
     def write(self, doc: Document) -> Path:
-        """Write atomically: a temporary file in the same folder, then a rename."""
+        """Write atomically: a temporary file in the same folder, then a rename. A revision of
+        an archived document first records the clause ids it retires."""
+        from .history import record_revision
+
         path = self.path_for(doc.id)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file():
+            record_revision(self.root, self.read_file(path.relative_to(self.root).as_posix()),
+                            doc)
         fd, tmp = tempfile.mkstemp(prefix=f".{doc.id}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:

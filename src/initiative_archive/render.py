@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,6 +46,15 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def width(text: str) -> int:
+    """Columns a string takes on a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
 def mark(text: str, spans: Iterable[tuple[int, int]], color: bool) -> str:
     if not color:
         return text
@@ -65,6 +75,10 @@ def search_json(result: SearchResult, group_by: str | None = None) -> str:
                            "clause_ids": [h.clause.id for h in hits]}
                           for d, hits in _group(result.hits)]
     return to_json(data)
+
+
+def json_line(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False) + "\n"
 
 
 def search_jsonl(result: SearchResult) -> str:
@@ -261,3 +275,34 @@ def _flat(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_flat(v) for v in value)
     return str(value)
+
+
+# -- quotations ------------------------------------------------------------------------------
+
+def verdict_text(verdict, citations: dict[str, str]) -> str:
+    c = verdict.clause
+    if c is None:
+        return f"not-found: no clause of the archive holds this quotation " \
+               f"(best similarity {verdict.similarity:.2f}).\n"
+    lines = [f"{verdict.status}: {c.id} ({verdict.similarity:.2f})", citations.get(c.id, ""),
+             "", c.text]
+    if verdict.diff:
+        lines += ["", "diff ([-source-]{+quotation+}, normalised):", verdict.diff]
+    return "\n".join(lines) + "\n"
+
+
+def verdict_table(verdicts: list, citations: dict[str, str]) -> str:
+    if not verdicts:
+        return "No quotations of 8 words or 8 characters found.\n"
+    rows = []
+    for v in verdicts:
+        quote = v.quotation if len(v.quotation) <= 60 else v.quotation[:57] + "..."
+        cid = v.clause.id if v.clause else "-"
+        rows.append((quote, v.status, cid, citations.get(cid, "-")))
+    header = ("quotation", "status", "clause id", "citation")
+    widths = [max(width(r[i]) for r in (header, *rows)) for i in range(3)]
+    lines = ["  ".join(pad(cell, w) for cell, w in zip(row[:3], widths, strict=True))
+             + "  " + row[3] for row in (header, *rows)]
+    exact = sum(v.status == "exact" for v in verdicts)
+    lines.append(f"{exact} of {len(verdicts)} quotations exact.")
+    return "\n".join(lines) + "\n"

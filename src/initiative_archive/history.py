@@ -1,0 +1,70 @@
+"""Retired clause ids: what an id meant before a document was revised.
+
+A clause id depends only on the document and its structure, so it is stable across rebuilds and
+re-ingests of the same text. When a revision (``ingest --replace``) removes a clause or puts other
+words under an id, the old words are recorded in ``corpus/history/<doc_id>.yaml`` with where they
+went, so that ``show OLD_ID`` can say so instead of silently showing another clause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .clauses import split_clauses
+from .model import Document
+
+
+def history_path(corpus_root: Path, doc_id: str) -> Path:
+    return corpus_root / "history" / f"{doc_id}.yaml"
+
+
+def retired_clauses(old: Document, new: Document) -> list[dict[str, Any]]:
+    """Ids whose words the revision removed or changed, and where those words are now."""
+    before = {c.id: c.text for c in split_clauses(old.body, old.id, old.lang)}
+    after = {c.id: c.text for c in split_clauses(new.body, new.id, new.lang)}
+    where_now = {text: cid for cid, text in after.items()}
+    retired = []
+    for cid, text in before.items():
+        if after.get(cid) == text:
+            continue
+        retired.append({"id": cid, "status": "changed" if cid in after else "removed",
+                        "text": text, "now_at": where_now.get(text)})
+    return retired
+
+
+def record_revision(corpus_root: Path, old: Document, new: Document) -> None:
+    retired = retired_clauses(old, new)
+    if not retired:
+        return
+    path = history_path(corpus_root, new.id)
+    data = load_history(corpus_root, new.id)
+    data.setdefault("doc_id", new.id)
+    data.setdefault("revisions", []).append(
+        {"date": dt.date.today().isoformat(), "retired": retired})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_history(corpus_root: Path, doc_id: str) -> dict[str, Any]:
+    path = history_path(corpus_root, doc_id)
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def retirements(corpus_root: Path, clause_id: str) -> list[dict[str, Any]]:
+    """Every recorded retirement of this id, oldest first, each with its revision date."""
+    doc_id = clause_id.split("/", 1)[0]
+    out = []
+    for revision in load_history(corpus_root, doc_id).get("revisions") or []:
+        for entry in revision.get("retired") or []:
+            if entry.get("id") == clause_id:
+                out.append({**entry, "date": revision.get("date")})
+    return out

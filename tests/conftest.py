@@ -1,0 +1,105 @@
+"""Shared fixtures: isolated locations, one index over the shipped corpus, CLI helpers.
+
+Every test runs with INITIATIVE_ARCHIVE_CORPUS and INITIATIVE_ARCHIVE_INDEX pointing into its own
+tmp_path, so nothing ever reads or writes the repository's index/. Tests that want the shipped
+corpus name it explicitly (``CORPUS``) together with the session index built once here.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from initiative_archive import Archive
+from initiative_archive.cli import main
+from initiative_archive.config import CORPUS_ENV, INDEX_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SOURCES = CORPUS / "sources"
+SHIPPED_IDS = {
+    "nanning-2012",
+    "kunming-2013",
+    "nlc-2017-prospects",
+    "prc-public-library-law-2018",
+    "prc-public-cultural-services-law-2016",
+    "beijing-library-regulations-2002",
+}
+
+# No example database: it would be written outside tests/ (.hypothesis/ in the working folder).
+# No deadline: the first Chinese example loads jieba's dictionary, which takes about a second.
+settings.register_profile("archive", database=None, deadline=None, max_examples=60)
+settings.load_profile("archive")
+
+
+@pytest.fixture(autouse=True)
+def isolated_locations(tmp_path, monkeypatch):
+    """Point the default corpus and index at empty folders of this test's own."""
+    monkeypatch.setenv(CORPUS_ENV, str(tmp_path / "env-corpus"))
+    monkeypatch.setenv(INDEX_ENV, str(tmp_path / "env-index"))
+    monkeypatch.delenv("INITIATIVE_ARCHIVE_DEBUG", raising=False)
+
+
+@pytest.fixture(scope="session")
+def shipped_index(tmp_path_factory) -> Path:
+    """The shipped corpus indexed once for the whole session (read-only for tests)."""
+    index = tmp_path_factory.mktemp("shipped") / "index"
+    report = Archive(CORPUS, index).index()
+    assert not report.problems, [p.message for p in report.problems]
+    return index
+
+
+@pytest.fixture(scope="session")
+def shipped(shipped_index) -> Archive:
+    return Archive(CORPUS, shipped_index)
+
+
+@pytest.fixture
+def shipped_args(shipped_index) -> list[str]:
+    """--corpus/--index options naming the shipped corpus and its session index."""
+    return ["--corpus", str(CORPUS), "--index", str(shipped_index)]
+
+
+def copy_corpus(dest: Path, doc_ids: list[str]) -> Path:
+    """A corpus folder at ``dest`` holding copies of some shipped documents."""
+    (dest / "documents").mkdir(parents=True)
+    for doc_id in doc_ids:
+        shutil.copy(CORPUS / "documents" / f"{doc_id}.md", dest / "documents")
+    return dest
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_main(capsys):
+    """Run the console entry point ``main(argv)`` as a user would: exit code and both streams."""
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
+
+
+def assert_one_error_line(run: Run) -> None:
+    """A failure the user can act on: exit 1, one 'Error: ...' line on stderr, no traceback."""
+    assert run.code == 1, (run.code, run.stderr)
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert "unexpected" not in run.stderr, run.stderr  # main()'s catch-all for bugs
