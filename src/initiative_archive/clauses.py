@@ -34,8 +34,8 @@ from .numerals import (
 _CN = f"[{CN_NUMERAL_CHARS}\\d]+"
 _SP = r"[ \t\u3000]"
 _MD_HEADING = re.compile(rf"^(#{{1,6}}){_SP}+(.*)$")
-_DIVISION = re.compile(rf"^(第({_CN})(编|章|节))(?:{_SP}+(.*)|(.{{0,30}}))$")
-_ARTICLE_CN = re.compile(rf"^(第({_CN})条(?:之({_CN}))?){_SP}*")
+_DIVISION = re.compile(rf"^(第({_CN})(编|編|章|节|節))(?:{_SP}+(.*)|(.{{0,30}}))$")
+_ARTICLE_CN = re.compile(rf"^(第({_CN})[条條](?:之({_CN}))?){_SP}*")
 _ARTICLE_EN = re.compile(r"^((?:Article|ARTICLE|Art\.)\s+(\d+))(?:[.:]\s*|\s+|$)")
 _ENUMS: list[tuple[str, re.Pattern[str]]] = [
     ("cn-dun", re.compile(rf"^(([{CN_NUMERAL_CHARS}]+)、){_SP}*")),
@@ -164,7 +164,8 @@ def _classify(line: str, start: int) -> _Block:
 
 
 def _division_block(m: re.Match[str], start: int) -> _Block:
-    kind = {"编": "part", "章": "chapter", "节": "section"}[m.group(3)]
+    kind = {"编": "part", "編": "part", "章": "chapter", "节": "section", "節": "section"}[
+        m.group(3)]
     value = str(chinese_to_int(m.group(2)))
     return _Block(start, 0, "division", m.group(1), start + m.end(1), style=kind, value=value)
 
@@ -229,6 +230,7 @@ class _TreeBuilder:
             return
         if self.stack:
             owner = self.stack[0]
+            del self.stack[1:]  # a paragraph closes the nested lists above it
             number = sum(1 for c in owner.children if c.unit == "paragraph") + 1
             node = _Node(block, f"para_{number}", "operative", "paragraph", parent=owner)
             owner.children.append(node)

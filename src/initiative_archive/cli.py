@@ -22,7 +22,7 @@ from .check import check_corpus
 from .cite import STYLES, cite
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .corpus import KINDS
-from .errors import ArchiveError
+from .errors import ArchiveError, NotFoundError
 from .export import CSV_COLUMNS, export_records
 from .ingest import ISO_DATE, Overrides, ingest_files
 from .meetings import filter_meetings, find_record, load_records, participant_matches
@@ -82,7 +82,30 @@ def use_color(option: bool | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ArchiveFailure(click.ClickException):
+    """An ArchiveError at the edge: ``Error: message (hint)`` on stderr, exit 1."""
+
+    exit_code = 1
+
+    def __init__(self, error: ArchiveError) -> None:
+        hint = f" ({error.hint})" if error.hint else ""
+        super().__init__(f"{_ERROR_PREFIX.sub('', error.message)}{hint}")
+
+
+class ArchiveGroup(click.Group):
+    """Turns the library's errors into one line and exit status 1, for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as exc:
+            raise ArchiveFailure(exc) from None
+
+
+_ERROR_PREFIX = re.compile(r"^Error:\s*")
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--corpus", "corpus_dir", metavar="DIR", envvar=None,
               help=f"Corpus folder [env {CORPUS_ENV}; default ./corpus].")
 @click.option("--index", "index_dir", metavar="DIR",
@@ -192,8 +215,13 @@ def show(item_id: str, fmt: str, archive: Archive) -> None:
         initiative-archive show cdnlao-04
     """
     records = load_records(archive.corpus.root)
-    if "/" not in item_id and not _is_document(archive, item_id) and records.meetings:
-        record = find_record(records, item_id)
+    if "/" not in item_id and not _is_document(archive, item_id):
+        try:
+            record = find_record(records, item_id)
+        except ArchiveError:
+            raise NotFoundError(f"no document, meeting or series called {item_id!r}",
+                                "run 'initiative-archive docs' or 'meetings' to list them") \
+                from None
         titles = {d.id: d.title for d in archive.documents()}
         echo(render.to_json(render.record_dict(record, titles)) + "\n" if fmt == "json"
              else render.record_text(record, titles))
@@ -473,29 +501,12 @@ def check(archive: Archive) -> None:
          f"{len(load_records(archive.corpus.root).meetings)} meetings: no problems.\n")
 
 
-_ERROR_PREFIX = re.compile(r"^Error:\s*")
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning the archive's errors into one line and exit 1."""
+    """Entry point: click handles usage errors (2) and the archive's errors (1); anything
+    else is a bug, reported in one line rather than a traceback."""
     try:
-        cli.main(args=argv, prog_name="initiative-archive", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except ArchiveError as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        click.echo(f"Error: {_ERROR_PREFIX.sub('', exc.message)}{hint}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
+        cli.main(args=argv, prog_name="initiative-archive")
+    except BrokenPipeError:  # e.g. piped into head
         sys.stderr.close()
         sys.exit(1)
     except Exception as exc:  # a bug: one line, not a traceback, unless debugging

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from whoosh import qparser
 from whoosh.query import And, Or, Phrase, Prefix, Query, Term, TermRange
 
-from .analysis import CHARS, WORDS, analyze
+from .analysis import CHARS, STOP, WORDS, analyze
 from .errors import QueryError
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
 
 MAX_QUERY_CHARS = 5000
+MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _FIELD_OR_OPERATOR = re.compile(r"\b\w+:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|[()*?~^]")
 _ASCII_WORDS = re.compile(r"[a-z]+")
@@ -108,26 +109,26 @@ def smallest_units(ranked: list[dict]) -> list[dict]:
 def highlight_spans(text: str, query: Query) -> tuple[tuple[int, int], ...]:
     """Character spans of ``text`` that the query matched: words of the ``text`` field, and
     runs of the ``chars`` field's phrases."""
-    word_terms = {t for f, t in _terms(query) if f == "text"}
-    spans = [(s, e) for term, s, e in _tokens(text, WORDS, "query") if term in word_terms]
+    leaves = _leaves(query)
+    word_terms = {leaf.text for leaf in leaves
+                  if isinstance(leaf, Term) and leaf.fieldname == "text"}
+    word_tokens = _tokens(text, WORDS, "query")
+    spans = [(s, e) for term, s, e in word_tokens if term in word_terms]
     char_tokens = _tokens(text, CHARS)
-    for leaf in _leaves(query):
-        words = _phrase_words(leaf)
-        if not words:
-            continue
-        n = len(words)
-        for i in range(len(char_tokens) - n + 1):
-            if [t for t, _, _ in char_tokens[i:i + n]] == words:
-                spans.append((char_tokens[i][1], char_tokens[i + n - 1][2]))
+    for leaf in leaves:
+        if isinstance(leaf, Phrase) and leaf.fieldname in ("chars", "text"):
+            tokens = char_tokens if leaf.fieldname == "chars" else word_tokens
+            spans += _runs(tokens, list(leaf.words))
+        elif isinstance(leaf, Term) and leaf.fieldname == "chars":
+            spans += _runs(char_tokens, [leaf.text])
     return _merge(spans)
 
 
-def _phrase_words(leaf: Query) -> list[str]:
-    if isinstance(leaf, Phrase) and leaf.fieldname in ("chars", "text"):
-        return list(leaf.words)
-    if isinstance(leaf, Term) and leaf.fieldname == "chars":
-        return [leaf.text]
-    return []
+def _runs(tokens: list[tuple[str, int, int]], words: list[str]) -> list[tuple[int, int]]:
+    """Spans where ``words`` stand one after another among ``tokens``."""
+    n = len(words)
+    return [(tokens[i][1], tokens[i + n - 1][2]) for i in range(len(tokens) - n + 1)
+            if [t for t, _, _ in tokens[i:i + n]] == words]
 
 
 def _tokens(text: str, analyzer, mode: str = "") -> list[tuple[str, int, int]]:
@@ -178,8 +179,9 @@ def suggest(searcher, text: str) -> str | None:
     reader = searcher.reader()
     suggestion, changed = text, False
     plain = _FIELD_OR_OPERATOR.sub(" ", text).lower()
-    for word in _ASCII_WORDS.findall(plain):
-        if len(word) < 3 or reader.frequency("spell", word) > 0:
+    words = list(dict.fromkeys(_ASCII_WORDS.findall(plain)))[:MAX_SUGGESTED_WORDS]
+    for word in words:
+        if len(word) < 3 or word in STOP or reader.frequency("spell", word) > 0:
             continue
         options = corrector.suggest(word, limit=1, maxdist=2)
         if options:
