@@ -172,3 +172,23 @@ def test_revision_retires_ids_and_show_says_so(tmp_path):
     assert "now at kunming-2013/op_3" in gone.stderr
     moved = archive.clause("kunming-2013/op_1")
     assert moved.notices and "given other words" in moved.notices[0]
+
+
+def test_show_links_versions_and_translations(tmp_path):
+    root = tmp_path / "corpus"
+    shutil.copytree(CORPUS, root)
+    (root / "documents" / "kunming-2013-test-translation.md").write_text(
+        "---\nid: kunming-2013-test-translation\ntitle: 昆明倡议（测试译文）\ndate: '2013-11'\n"
+        "lang: zh-Hans\nkind: initiative\ntranslation_of: kunming-2013\nversions: []\n"
+        "source:\n  file: sources/nlc-2017-regional-cooperation.txt\n"
+        "  note: a test fixture, not a translation anyone made\n---\n\n1. 加强合作。\n",
+        encoding="utf-8")
+    args = ["--corpus", str(root), "--index", str(tmp_path / "ix"), "--format", "json"]
+    original = json.loads(CliRunner().invoke(cli, ["show", "kunming-2013", *args]).stdout)
+    assert original["related"] == {"translations": ["kunming-2013-test-translation"]}
+    translation = json.loads(CliRunner().invoke(
+        cli, ["show", "kunming-2013-test-translation", *args]).stdout)
+    assert translation["related"]["translation_of"] == ["kunming-2013"]
+    cited = CliRunner().invoke(cli, ["cite", "kunming-2013-test-translation", "--style",
+                                     "csl-json", *args[:4]])
+    assert "[translation]" in json.loads(cited.stdout)[0]["title"]

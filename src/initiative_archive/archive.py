@@ -65,7 +65,7 @@ class Archive:
         except ArchiveBusyError:
             return ["another process is writing the index: answering from the last committed "
                     "index"]
-        return [f"warning: {p.message}" for p in report.problems]
+        return report.notices + [f"warning: {p.message}" for p in report.problems]
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -104,6 +104,26 @@ class Archive:
 
     def document(self, name: str) -> Document:
         return self.corpus.find(name)
+
+    def related(self, doc: Document) -> dict[str, list[str]]:
+        """Other versions and language versions of a document, both ways: its ``versions`` and
+        ``translation_of``, and the documents that name it so."""
+        versions = {str(v) for v in doc.meta.get("versions") or []}
+        translations: set[str] = set()
+        original = doc.meta.get("translation_of")
+        for other in self.documents():
+            if other.id == doc.id:
+                continue
+            if doc.id in (other.meta.get("versions") or []):
+                versions.add(other.id)
+            if other.meta.get("translation_of") == doc.id:
+                translations.add(other.id)
+            if original and other.meta.get("translation_of") == original:
+                translations.add(other.id)
+        related = {"versions": sorted(versions), "translations": sorted(translations)}
+        if original:
+            related["translation_of"] = [str(original)]
+        return {k: v for k, v in related.items() if v}
 
     def clauses(self, doc: Document) -> list[Clause]:
         return self.corpus.clauses(doc)

@@ -234,9 +234,9 @@ def show(item_id: str, fmt: str, archive: Archive) -> None:
              else render.clause_view_text(view))
         return
     doc = archive.document(item_id)
-    clauses = archive.clauses(doc)
-    echo(render.to_json(render.document_dict(doc, clauses)) + "\n" if fmt == "json"
-         else render.document_text(doc, clauses))
+    clauses, related = archive.clauses(doc), archive.related(doc)
+    echo(render.to_json(render.document_dict(doc, clauses, related)) + "\n" if fmt == "json"
+         else render.document_text(doc, clauses, related))
 
 
 @cli.command()
@@ -341,6 +341,8 @@ def index_command(rebuild: bool, archive: Archive) -> None:
         initiative-archive index --rebuild
     """
     report = archive.index(rebuild=rebuild, progress=progress_printer())
+    for message in report.notices:
+        note(message)
     for problem in report.problems:
         note(f"warning: {problem.message}")
     if report.rebuilt:

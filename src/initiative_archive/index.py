@@ -86,6 +86,7 @@ class UpdateReport:
     unchanged: int = 0
     rebuilt: bool = False
     problems: list[CorpusError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # worth telling the reader, e.g. why rebuilt
 
     @property
     def touched(self) -> bool:
@@ -245,8 +246,11 @@ class IndexStore:
                 progress(f"building the index in {self.root}")
                 return self._rebuild_locked(corpus, progress)
             if self.format() != INDEX_FORMAT:
-                progress(f"index format {self.format()} is not {INDEX_FORMAT}: rebuilding")
-                return self._rebuild_locked(corpus, progress)
+                notice = (f"the index in {self.root} has format {self.format()}, this version "
+                          f"reads {INDEX_FORMAT}: rebuilt it")
+                report = self._rebuild_locked(corpus, progress)
+                report.notices.append(notice)
+                return report
             return self._update_locked(corpus, progress)
 
     def _update_locked(self, corpus: Corpus, progress: Progress) -> UpdateReport:

@@ -164,20 +164,25 @@ def docs_text(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def document_dict(doc: Document, clauses: list[Clause]) -> dict[str, Any]:
+def document_dict(doc: Document, clauses: list[Clause],
+                  related: dict[str, list[str]] | None = None) -> dict[str, Any]:
     data = {"doc_id": doc.id, **doc.front_matter()}
     data.pop("id", None)
+    data["related"] = related or {}
     data["archive_version"] = __version__
     data["clauses"] = [c.to_dict() for c in clauses]
     return data
 
 
-def document_text(doc: Document, clauses: list[Clause]) -> str:
+def document_text(doc: Document, clauses: list[Clause],
+                  related: dict[str, list[str]] | None = None) -> str:
     lines = [f"{doc.title}", f"{doc.id} · {doc.kind} · {doc.date or 'n.d.'} · {doc.lang}"]
     if doc.issuer:
         lines.append(f"issued by {doc.issuer}")
     if doc.aliases:
         lines.append("also called: " + "; ".join(doc.aliases))
+    for relation, ids in (related or {}).items():
+        lines.append(f"{relation.replace('_', ' ')}: {', '.join(ids)}")
     lines.append("")
     for c in clauses:
         own = _own_text(doc, c)

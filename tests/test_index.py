@@ -1,0 +1,181 @@
+"""The index as a derived artefact: incremental updates, removals, broken files, atomic
+rebuilds, format versions and the write lock. Each test has a small corpus of its own (the three
+English shipped documents: no jieba needed, quick to index)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from conftest import copy_corpus
+
+from initiative_archive import Archive
+from initiative_archive.errors import ArchiveBusyError
+from initiative_archive.index import INDEX_FORMAT
+
+DOCS = ["kunming-2013", "nanning-2012", "nlc-2017-prospects"]
+
+
+@pytest.fixture
+def archive(tmp_path) -> Archive:
+    """A freshly indexed copy of three shipped documents."""
+    archive = Archive(copy_corpus(tmp_path / "corpus", DOCS), tmp_path / "index")
+    report = archive.index()
+    assert sorted(report.added) == sorted(DOCS)
+    return archive
+
+
+def doc_path(archive: Archive, doc_id: str):
+    return archive.corpus.documents_dir / f"{doc_id}.md"
+
+
+def edit(archive: Archive, doc_id: str, old: str, new: str) -> None:
+    path = doc_path(archive, doc_id)
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def clause_ids(archive: Archive, query: str) -> list[str]:
+    return [h.clause.id for h in archive.search(query, limit=None).hits]
+
+
+def test_a_first_update_builds_the_index(archive):
+    assert archive.store.exists()
+    assert archive.store.format() == INDEX_FORMAT
+    assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
+
+
+def test_an_update_with_nothing_changed_touches_nothing(archive):
+    report = archive.index()
+    assert not report.touched
+    assert report.unchanged == len(DOCS)
+
+
+def test_an_update_reindexes_only_the_changed_document(archive):
+    edit(archive, "kunming-2013", "inter-library loan", "interlibrary lending of rare maps")
+    report = archive.index()
+    assert report.changed == ["kunming-2013"]
+    assert (report.added, report.removed, report.unchanged) == ([], [], len(DOCS) - 1)
+    assert clause_ids(archive, "maps") == ["kunming-2013/op_1"]
+    assert "kunming-2013/op_1" not in clause_ids(archive, '"inter-library loan"')
+    assert archive.index().touched is False
+
+
+def test_a_touched_but_unchanged_file_is_not_reported_as_changed(archive):
+    path = doc_path(archive, "nanning-2012")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    report = archive.index()
+    assert report.changed == [] and report.unchanged == len(DOCS)
+
+
+def test_removing_a_file_removes_its_clauses(archive):
+    assert clause_ids(archive, "secretariat")
+    doc_path(archive, "nlc-2017-prospects").unlink()
+    report = archive.index()
+    assert report.removed == ["nlc-2017-prospects"]
+    assert clause_ids(archive, "secretariat") == []
+    assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
+
+
+def test_a_new_file_is_added(archive, tmp_path):
+    doc_path(archive, "extra").write_text(
+        "---\nid: extra\ntitle: Extra\n---\n\n1. Digitize the zebra collection.\n",
+        encoding="utf-8")
+    report = archive.index()
+    assert report.added == ["extra"]
+    assert clause_ids(archive, "zebra") == ["extra/op_1"]
+
+
+def test_a_broken_file_is_a_problem_and_its_indexed_version_is_kept(archive):
+    edit(archive, "nanning-2012", "title: Nanning", "title: [Nanning")  # broken YAML
+    edit(archive, "kunming-2013", "inter-library loan", "interlibrary lending of rare maps")
+    report = archive.index()
+    assert [p.message.split(":")[0] for p in report.problems] == ["documents/nanning-2012.md"]
+    assert report.changed == ["kunming-2013"]  # the rest is indexed
+    assert clause_ids(archive, "maps") == ["kunming-2013/op_1"]
+    assert "nanning-2012/op_1" in clause_ids(archive, '"mutual trust"')  # earlier version kept
+
+
+def test_a_search_reports_a_broken_file_as_a_warning(archive):
+    edit(archive, "nanning-2012", "title: Nanning", "title: [Nanning")
+    result = archive.search("library")
+    assert any("nanning-2012.md" in notice for notice in result.notices)
+    assert result.total > 0
+
+
+def test_two_files_claiming_one_id_keep_the_first(archive):
+    doc_path(archive, "zz-copy").write_text(
+        doc_path(archive, "kunming-2013").read_text("utf-8"), encoding="utf-8")
+    report = archive.index()
+    assert any("kunming-2013" in p.message for p in report.problems)
+    assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
+
+
+def test_rebuild_swaps_the_live_link_and_leaves_a_usable_index(archive):
+    live = archive.store.live
+    assert live.is_symlink()
+    before = os.readlink(live)
+    report = archive.index(rebuild=True)
+    after = os.readlink(live)
+    assert report.rebuilt and sorted(report.added) == sorted(DOCS)
+    assert after != before
+    assert not os.path.isabs(after)  # relative: the folder can move
+    assert (archive.store.root / after / "FORMAT").is_file()
+    assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
+    generations = list(archive.store.root.glob("gen-*"))
+    assert 1 <= len(generations) <= 2  # the new one, and at most the previous one
+
+
+def test_rebuilds_do_not_pile_up_generations(archive):
+    for _ in range(3):
+        archive.index(rebuild=True)
+    assert len(list(archive.store.root.glob("gen-*"))) <= 2
+    assert not list(archive.store.root.glob(".live-*"))
+
+
+def test_an_index_of_another_format_is_rebuilt_on_the_next_update(archive):
+    (archive.store.live / "FORMAT").write_text(json.dumps({"format": "0.0"}), encoding="utf-8")
+    assert archive.store.format() == "0.0"
+    report = archive.index()
+    assert report.rebuilt
+    assert archive.store.format() == INDEX_FORMAT
+    assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
+
+
+def test_a_search_rebuilds_an_index_of_another_format(archive):
+    (archive.store.live / "FORMAT").write_text(json.dumps({"format": "0.0"}), encoding="utf-8")
+    assert archive.search('"union catalogue"').total == 1
+    assert archive.store.format() == INDEX_FORMAT
+
+
+def test_a_missing_index_is_built_by_the_first_search(tmp_path):
+    archive = Archive(copy_corpus(tmp_path / "corpus", DOCS), tmp_path / "index")
+    assert not archive.store.exists()
+    assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
+    assert archive.store.exists()
+
+
+def test_an_update_fails_at_once_while_another_writer_holds_the_lock(archive):
+    with archive.store.lock():
+        with pytest.raises(ArchiveBusyError):
+            archive.store.update(archive.corpus, wait=0)
+
+
+def test_a_search_answers_from_the_last_index_while_the_lock_is_held(archive):
+    with archive.store.lock():
+        edit(archive, "kunming-2013", "inter-library loan", "interlibrary lending of rare maps")
+        result = archive.search('"inter-library loan"')
+        assert [h.clause.id for h in result.hits] == ["kunming-2013/op_1"]  # last committed
+        assert result.notices and "another process" in result.notices[0]
+    result = archive.search('"inter-library loan"')  # the lock is free: brought up to date
+    assert result.total == 0 and result.notices == []
+    assert clause_ids(archive, "maps") == ["kunming-2013/op_1"]
+
+
+def test_the_lock_is_released_after_a_failed_write(archive):
+    with pytest.raises(RuntimeError), archive.store.lock():
+        raise RuntimeError("writer crashed")
+    with archive.store.lock(wait=0):
+        pass
