@@ -157,6 +157,15 @@ def test_show_unknown_id_is_one_error_line(run_main, shipped_args, item_id):
     assert run.stdout == ""
 
 
+@pytest.mark.xfail(strict=True, reason="cli.show tries meetings whenever the name is not a "
+                   "document, so a mistyped document id is reported as 'no meeting or series' "
+                   "with a hint to list meetings")
+def test_show_of_a_mistyped_document_id_points_at_the_documents(run_main, shipped_args):
+    run = run_main("show", "kunming-2031", *shipped_args)
+    assert_one_error_line(run)
+    assert "document" in run.stderr
+
+
 def test_docs_json_lists_the_six_shipped_documents(shipped_args):
     data = json.loads(invoke("docs", "--format", "json", *shipped_args))
     assert {d["doc_id"] for d in data["documents"]} == SHIPPED_IDS

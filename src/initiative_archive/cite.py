@@ -142,9 +142,11 @@ def _bibtex_escape(value: str) -> str:
 
 def bibtex(target: Citable) -> str:
     doc = target.document
-    fields = [("title", "{" + _bibtex_escape(_title(doc)) + "}")]
+    # double braces: the title's case is kept, and a body is one corporate author, not a
+    # person called "Directors, Asia Library"
+    fields = [("title", "{{" + _bibtex_escape(_title(doc)) + "}}")]
     if _author(doc):
-        fields.append(("author", "{" + _bibtex_escape(_author(doc)) + "}"))
+        fields.append(("author", "{{" + _bibtex_escape(_author(doc)) + "}}"))
     parts = _date_parts(doc.date)
     if parts:
         fields.append(("year", str(parts[0])))
@@ -160,8 +162,8 @@ def bibtex(target: Citable) -> str:
         fields.append(("note", _bibtex_escape(note)))
     if doc.kind in ("law", "regulation"):
         fields.append(("type", doc.kind))
-    body = ",\n".join(f"  {name} = {{{value}}}" if not value.startswith("{") else
-                      f"  {name} = {value}" for name, value in fields)
+    body = ",\n".join(f"  {name} = {value}" if value.startswith("{{") else
+                      f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{target.key},\n{body}\n}}\n"
 
 
