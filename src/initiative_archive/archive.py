@@ -76,7 +76,7 @@ class Archive:
         filters = filters or Filters()
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
         result = run_search(self.store.open(), query, filters, limit, match, nested)
-        result.notices = notices
+        result.notices = notices + result.notices
         return result
 
     def verify(self, quotation: str) -> Verdict:

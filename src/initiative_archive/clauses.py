@@ -183,6 +183,7 @@ class _TreeBuilder:
         self.headings = 0
         self.run_counts: dict[tuple[int, str], int] = {}
         self.saw_structure = False
+        self.last_article = 0
 
     def add(self, block: _Block) -> None:
         getattr(self, f"_add_{block.kind}")(block)
@@ -208,6 +209,13 @@ class _TreeBuilder:
         self.roots.append(node)
 
     def _add_article(self, block: _Block) -> None:
+        number = int(block.value.split("_")[0])
+        glued = block.text_start == block.start + len(block.label)
+        if self.article is not None and number <= self.last_article and glued:
+            # "第十条规定的……" opening a paragraph cites an earlier article; it starts none
+            self._add_para(_Block(block.start, block.end, "para", "", block.start))
+            return
+        self.last_article = max(self.last_article, number)
         self._close_all()
         self.saw_structure = True
         article = _Node(block, f"art_{block.value}", "operative", "article")

@@ -73,16 +73,23 @@ def parse_query(text: str, schema, match: str = "any") -> Query:
                          f"{MAX_QUERY_CHARS}", "search for a shorter passage")
     if not text.strip():
         raise QueryError("the query is empty", "give a word or a phrase to search for")
-    text = text.translate(_QUOTES)
-    if text.count('"') % 2:
-        raise QueryError("the query has an unbalanced quotation mark",
-                         'close the phrase with a second ", or leave the quote out')
+    text = balance_quotes(text)[0]
     try:
         query = make_parser(schema, match).parse(fold_han(text))
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
         raise QueryError(f"cannot read the query: {exc}",
                          'quote unusual characters, e.g. "title:("') from None
     return query
+
+
+def balance_quotes(text: str) -> tuple[str, list[str]]:
+    """Chinese quotation marks as phrase quotes; an unpaired quote (a snippet pasted with its
+    own quotation mark) is dropped rather than refused."""
+    text = text.translate(_QUOTES)
+    if text.count('"') % 2 == 0:
+        return text, []
+    at = text.rfind('"')
+    return text[:at] + " " + text[at + 1:], ["ignored an unpaired quotation mark in the query"]
 
 
 def _family(clause_id: str) -> list[str]:
@@ -200,6 +207,7 @@ def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: s
                nested: bool = False) -> SearchResult:
     """Search the index ``ix``; ``limit=None`` returns every hit."""
     query = parse_query(text, ix.schema, match)
+    notices = balance_quotes(text)[1]
     with ix.searcher() as searcher:
         try:
             results = searcher.search(query, filter=filters.query(), limit=None)
@@ -215,7 +223,8 @@ def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: s
             for u in shown
         ]
         suggestion = suggest(searcher, text) if not units else None
-    return SearchResult(query=text, total=len(units), hits=hits, suggestion=suggestion)
+    return SearchResult(query=text, total=len(units), hits=hits, suggestion=suggestion,
+                        notices=notices)
 
 
 @dataclass
