@@ -8,15 +8,15 @@ corpus name it explicitly (``CORPUS``) together with the session index built onc
 from __future__ import annotations
 
 import shutil
-import warnings
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from initiative_archive import Archive
-from initiative_archive.analysis import jieba_tokenizer
 from initiative_archive.cli import main
 from initiative_archive.config import CORPUS_ENV, INDEX_ENV
 
@@ -32,22 +32,11 @@ SHIPPED_IDS = {
     "beijing-library-regulations-2002",
 }
 
-# No example database: it would be written outside tests/ (.hypothesis/ in the working folder).
-# No deadline: the first Chinese example loads jieba's dictionary, which takes about a second.
+# Hypothesis keeps caches in .hypothesis/ of the working folder: keep them out of the repository,
+# and keep no example database. No deadline: the first Chinese example may load jieba.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "initiative-archive-hypothesis")
 settings.register_profile("archive", database=None, deadline=None, max_examples=60)
 settings.load_profile("archive")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def jieba_loaded_once():
-    """Load jieba's segmenter once, up front. Its load_userdict() leaves the user dictionary's
-    file open (a known src bug, shown by test_analysis.py::test_loading_the_user_dictionary_
-    leaves_no_file_open); only that one ResourceWarning is silenced here, so that it does not
-    fail whichever test happens to load jieba first."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"unclosed file .*userdict",
-                                category=ResourceWarning)
-        jieba_tokenizer()
 
 
 @pytest.fixture(autouse=True)

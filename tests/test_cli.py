@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SHIPPED_IDS, assert_one_error_line
+from conftest import CORPUS, SHIPPED_IDS, assert_one_error_line
 
 from initiative_archive.cli import cli
 from initiative_archive.index import IndexStore
@@ -80,6 +80,49 @@ def test_search_filters_from_the_command_line(shipped_args):
     assert {h["lang"] for h in data["hits"]} == {"zh-Hans"}
     assert {h["doc_id"] for h in data["hits"]} <= {"prc-public-library-law-2018",
                                                    "prc-public-cultural-services-law-2016"}
+
+
+def test_search_explain_adds_how_the_query_was_read(shipped_args):
+    data = json.loads(invoke("search", "圖書館", "--explain", "--format", "json", "--limit", "1",
+                             *shipped_args))
+    assert data["explain"]["folded"] == "图书馆"
+    assert data["hits"]
+
+
+def test_search_group_by_doc(shipped_args):
+    data = json.loads(invoke("search", "cooperation", "--group-by", "doc", "--format", "json",
+                             *shipped_args))
+    grouped = [cid for group in data["groups"] for cid in group["clause_ids"]]
+    assert sorted(grouped) == sorted(h["clause_id"] for h in data["hits"])
+    for group in data["groups"]:
+        assert all(cid.startswith(group["doc_id"] + "/") for cid in group["clause_ids"])
+
+
+def test_search_output_has_no_colour_codes_unless_asked(shipped_args):
+    assert "\x1b[" not in invoke("search", '"union catalogue"', *shipped_args)
+    assert "\x1b[" not in invoke("search", '"union catalogue"', "--no-color", *shipped_args)
+
+
+def test_search_color_marks_the_matches_even_through_a_pipe(shipped_args):
+    out = invoke("search", '"union catalogue"', "--color", *shipped_args)
+    assert "\x1b[1;33munion catalogue\x1b[0m" in out
+
+
+def test_version():
+    assert "initiative-archive" in invoke("--version")
+
+
+def test_options_before_the_command_name_the_corpus(shipped_index):
+    out = invoke("--corpus", str(CORPUS), "--index", str(shipped_index), "docs", "--format",
+                 "json")
+    assert {d["doc_id"] for d in json.loads(out)["documents"]} == SHIPPED_IDS
+
+
+def test_environment_variables_name_the_corpus_and_index(monkeypatch, shipped_index):
+    monkeypatch.setenv("INITIATIVE_ARCHIVE_CORPUS", str(CORPUS))
+    monkeypatch.setenv("INITIATIVE_ARCHIVE_INDEX", str(shipped_index))
+    data = json.loads(invoke("search", "inter-library loan", "--format", "json"))
+    assert data["hits"][0]["clause_id"] == "kunming-2013/op_1"
 
 
 @pytest.mark.parametrize("query", [
@@ -157,9 +200,6 @@ def test_show_unknown_id_is_one_error_line(run_main, shipped_args, item_id):
     assert run.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="cli.show tries meetings whenever the name is not a "
-                   "document, so a mistyped document id is reported as 'no meeting or series' "
-                   "with a hint to list meetings")
 def test_show_of_a_mistyped_document_id_points_at_the_documents(run_main, shipped_args):
     run = run_main("show", "kunming-2031", *shipped_args)
     assert_one_error_line(run)
@@ -330,8 +370,10 @@ def test_ingest_html_archives_the_text_without_the_page_furniture(tmp_path, arch
     assert texts["reading/op_2"] == "Share catalogue records."
 
 
-GBK_TEXT = "第一条 为了促进数字图书馆建设，制定本办法。\n\n第二条 本办法适用于本省公共图书馆的古籍保护工作。\n"
-BIG5_TEXT = "圖書館館際互借辦法\n\n為了促進圖書館館際互借，制定本辦法。\n\n本辦法適用於臺灣地區公共圖書館之資源共享。\n"
+GBK_TEXT = ("第一条 为了促进数字图书馆建设，制定本办法。\n\n"
+            "第二条 本办法适用于本省公共图书馆的古籍保护工作。\n")
+BIG5_TEXT = ("圖書館館際互借辦法\n\n為了促進圖書館館際互借，制定本辦法。\n\n"
+             "本辦法適用於臺灣地區公共圖書館之資源共享。\n")
 
 
 @pytest.mark.parametrize("name, text, codec, decoders, own_script, other_script, lang", [
@@ -390,6 +432,34 @@ def test_rejections_are_named_in_text_output(tmp_path, run_main, archive_args):
     assert run.code == 1
     assert "rejected" in run.stdout and "empty.txt" in run.stdout
     assert "Traceback" not in run.stderr
+
+
+def test_one_id_for_several_files_is_one_error_line(tmp_path, run_main, archive_args):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(f"{name} text.\n", encoding="utf-8")
+    run = run_main("ingest", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--id", "x",
+                   *archive_args)
+    assert_one_error_line(run)
+    assert not (tmp_path / "corpus" / "documents").exists()
+
+
+@pytest.mark.parametrize("option", [["--date", "2020-02-31x"], ["--kind", "poem"]])
+def test_bad_ingest_options_are_usage_errors(tmp_path, run_main, archive_args, option):
+    source = tmp_path / "a.txt"
+    source.write_text("Some text.\n", encoding="utf-8")
+    run = run_main("ingest", str(source), *option, *archive_args)
+    assert run.code == 2 and "Traceback" not in run.stderr
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path, archive_args):
+    source = tmp_path / "formulas.md"
+    source.write_text('---\ntitle: Formulas\n---\n\n=HYPERLINK("http://x") library\n\n'
+                      "@SUM(1) library\n\n+1 library\n", encoding="utf-8")
+    invoke("ingest", str(source), *archive_args)
+    rows = list(csv.DictReader(io.StringIO(invoke("search", "library", "--format", "csv",
+                                                  *archive_args))))
+    assert sorted(row["text"] for row in rows) == [
+        "'+1 library", "'=HYPERLINK(\"http://x\") library", "'@SUM(1) library"]
 
 
 def test_ingest_of_a_missing_path_is_a_usage_error(tmp_path, run_main, archive_args):

@@ -98,6 +98,14 @@ def test_a_broken_file_is_a_problem_and_its_indexed_version_is_kept(archive):
     assert "nanning-2012/op_1" in clause_ids(archive, '"mutual trust"')  # earlier version kept
 
 
+def test_an_impossible_date_in_front_matter_is_a_problem_of_that_file_only(archive):
+    edit(archive, "nanning-2012", "date: '2012-09-11'", "date: 2012-02-30")
+    edit(archive, "kunming-2013", "inter-library loan", "interlibrary lending of rare maps")
+    report = archive.index()
+    assert [p.message.split(":")[0] for p in report.problems] == ["documents/nanning-2012.md"]
+    assert clause_ids(archive, "maps") == ["kunming-2013/op_1"]
+
+
 def test_a_search_reports_a_broken_file_as_a_warning(archive):
     edit(archive, "nanning-2012", "title: Nanning", "title: [Nanning")
     result = archive.search("library")

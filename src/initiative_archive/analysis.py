@@ -49,8 +49,8 @@ def jieba_tokenizer():
     segmenter = jieba.Tokenizer()
     segmenter.initialize()
     userdict = resources.files("initiative_archive").joinpath("data/userdict.txt")
-    with resources.as_file(userdict) as path:
-        segmenter.load_userdict(str(path))
+    with resources.as_file(userdict) as path, open(path, "rb") as handle:
+        segmenter.load_userdict(handle)  # given a path, jieba leaves the file open
     return segmenter
 
 
@@ -136,14 +136,19 @@ class ClauseTokenizer(Tokenizer):
         yield token
 
 
-class FoldFilter(Filter):
-    """Lower case and full-width -> half-width Latin (``ＡＳＥＡＮ`` is ``asean``)."""
+class _StatelessFilter(Filter):
+    """A filter without settings: any two of a class are equal (Whoosh compares analyzers
+    when it checks a pickled schema)."""
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, FoldFilter)
+        return type(other) is type(self)
 
     def __hash__(self) -> int:
-        return hash("FoldFilter")
+        return hash(type(self).__name__)
+
+
+class FoldFilter(_StatelessFilter):
+    """Lower case and full-width -> half-width Latin (``ＡＳＥＡＮ`` is ``asean``)."""
 
     def __call__(self, tokens):
         for token in tokens:
@@ -174,16 +179,10 @@ def english_stem(word: str) -> str:
     return porter_stem(word)
 
 
-class EnglishStemFilter(Filter):
+class EnglishStemFilter(_StatelessFilter):
     """American spelling, then the Porter stem, for ASCII words only; Chinese passes through."""
 
     is_morph = True
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, EnglishStemFilter)
-
-    def __hash__(self) -> int:
-        return hash("EnglishStemFilter")
 
     def __call__(self, tokens):
         for token in tokens:

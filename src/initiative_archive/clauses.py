@@ -405,6 +405,8 @@ def _node_text(node: _Node, body: str) -> str:
     for child in node.children:
         child_text = _node_text(child, body)
         label = "" if child.unit == "paragraph" else child.block.label
+        if label and not _HAN_OR_CJK_PUNCT.match(label[-1]):
+            label += " "  # "(a) exchange", but "（一）章程" as Chinese writes it
         parts.append(f"{label}{child_text}" if label else child_text)
     return "\n".join(p for p in parts if p)
 

@@ -6,6 +6,7 @@ Exit status: 0 success (a search with no hits included), 1 a failure the user ca
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -24,7 +25,7 @@ from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .corpus import KINDS
 from .errors import ArchiveError, NotFoundError
 from .export import CSV_COLUMNS, export_records
-from .ingest import ISO_DATE, Overrides, ingest_files
+from .ingest import ISO_DATE, Limits, Outcome, Overrides, ingest_files
 from .meetings import filter_meetings, find_record, load_records, participant_matches
 from .search import Filters
 from .verify import quotations_in
@@ -61,8 +62,9 @@ def format_option(choices: tuple[str, ...] = ("text", "json", "csv")) -> Callabl
                         show_default=True, help="Output format.")
 
 
-def echo(text: str) -> None:
-    click.echo(text, nl=False)
+def echo(text: str, color: bool | None = None) -> None:
+    """Print as is; ``color=True`` keeps colour codes even through a pipe (``--color``)."""
+    click.echo(text, nl=False, color=color)
 
 
 def note(message: str) -> None:
@@ -195,7 +197,7 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
     elif fmt == "csv":
         echo(render.search_csv(result))
     else:
-        echo(render.search_text(result, use_color(color), group_by))
+        echo(render.search_text(result, use_color(color), group_by), color=use_color(color))
 
 
 @cli.command()
@@ -282,7 +284,32 @@ def docs(names: tuple[str, ...], kinds: tuple[str, ...], langs: tuple[str, ...],
         echo(render.docs_text(rows))
 
 
-@cli.command()
+_LIMITS = Limits()
+INGEST_HELP = f"""Archive files, or folders of them: Markdown with front matter, plain text,
+HTML, PDF (its text layer) and Word (.docx).
+
+Each file is archived into the corpus or rejected with a one-line reason; the index
+is then updated. Exit 0 when every file was archived (or unchanged), 1 otherwise.
+Text in UTF-8, UTF-16, GBK/GB18030, Big5 or Latin-1 is decoded and the encoding is
+recorded in the document's source; so are a PDF's pages (each page's range in the
+text, for citations). Word has no fixed pages: only its paragraphs are counted. The
+same text under another name is refused as a duplicate; an archived document
+changes only with --replace.
+
+Limits: a file of at most --max-bytes ({_LIMITS.max_bytes:,} bytes by default);
+per document at most {_LIMITS.max_lines:,} non-blank lines, {_LIMITS.max_clauses:,}
+clauses and {_LIMITS.max_line_chars:,} characters on one line. Scanned PDFs (no text
+layer) are refused: OCR is not done here.
+
+\b
+Examples:
+    initiative-archive ingest regulation.txt --id beijing-2002 \\
+        --title 北京市图书馆条例 --date 2002-07-18 --kind regulation
+    initiative-archive ingest inbox/
+"""
+
+
+@cli.command(help=INGEST_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--id", "doc_id", metavar="ID", help="Document id (one file only).")
 @click.option("--title", help="Title [default: from the file].")
@@ -290,44 +317,44 @@ def docs(names: tuple[str, ...], kinds: tuple[str, ...], langs: tuple[str, ...],
 @click.option("--lang", help="Language (en, zh-Hans, zh-Hant) [default: detected].")
 @click.option("--kind", type=click.Choice(KINDS), help="Kind of document [default: other].")
 @click.option("--replace", is_flag=True, help="Revise a document already archived under the id.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=_LIMITS.max_bytes,
+              show_default=True, metavar="N", help="Refuse files larger than N bytes.")
 @format_option(("text", "json"))
 @archive_options
 def ingest(paths: tuple[Path, ...], doc_id: str | None, title: str | None, date: str | None,
-           lang: str | None, kind: str | None, replace: bool, fmt: str,
+           lang: str | None, kind: str | None, replace: bool, max_bytes: int, fmt: str,
            archive: Archive) -> None:
-    """Archive files (Markdown with front matter, plain text, HTML) or folders of them.
-
-    Each file is archived into the corpus or rejected with its reason; the index is
-    then updated. Exit 0 when every file was archived (or unchanged), 1 otherwise.
-
-    \b
-    Example:
-        initiative-archive ingest regulation.txt --id beijing-2002 \\
-            --title 北京市图书馆条例 --date 2002-07-18 --kind regulation
-    """
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not (p.exists() or p.is_symlink())]
     if missing:
         raise click.BadParameter(f"no such file: {', '.join(missing)}", param_hint="PATHS")
     overrides = Overrides(id=doc_id, title=title, date=date, lang=lang, kind=kind)
-    outcomes = ingest_files(archive.corpus, list(paths), overrides, replace)
-    report = archive.index(progress=progress_printer()) if any(
-        o.status in ("archived", "replaced") for o in outcomes) else None
+    outcomes = ingest_files(archive.corpus, list(paths), overrides, replace,
+                            dataclasses.replace(_LIMITS, max_bytes=max_bytes))
     counts = {s: sum(1 for o in outcomes if o.status == s)
               for s in ("archived", "replaced", "unchanged", "rejected")}
     if fmt == "json":
         echo(render.to_json({"files": [o.to_dict() for o in outcomes], "summary": counts}) + "\n")
     else:
         for o in outcomes:
-            detail = (f"-> {o.doc_id} ({o.clauses} clauses)" if o.status != "rejected"
-                      else o.reason)
-            echo(f"{o.status:<9} {o.path}: {detail}\n" if o.status == "rejected"
-                 else f"{o.status:<9} {o.path} {detail}\n")
+            echo(_outcome_line(o) + "\n")
         echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) + "\n")
-    if report is not None:
+    if any(o.status in ("archived", "replaced") for o in outcomes):
+        report = archive.index(progress=progress_printer())
         for problem in report.problems:
             note(f"warning: {problem.message}")
     if counts["rejected"]:
         sys.exit(1)
+
+
+def _outcome_line(o: Outcome) -> str:
+    """One line per file: what became of it, and why or what was cleaned on the way in."""
+    if o.status == "rejected":
+        return f"rejected  {o.path}: {o.reason}" + (f" ({o.hint})" if o.hint else "")
+    details = [f"{o.clauses} clause{'s' if o.clauses != 1 else ''}"]
+    if o.encoding and o.encoding != "utf-8":
+        details.append(o.encoding)
+    notes = f"; note: {'; '.join(o.notes)}" if o.notes else ""
+    return f"{o.status:<9} {o.path} -> {o.doc_id} ({', '.join(details)}){notes}"
 
 
 @cli.command("index")

@@ -71,6 +71,9 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
             raw = "\n".join(lines[1:i])
             try:
                 data = yaml.safe_load(raw) or {}
+            except ValueError as exc:  # e.g. date: 2012-02-30, which PyYAML cannot make a date
+                raise CorpusError(f"{where}: broken front matter: {exc}",
+                                  "fix the value (dates are YYYY-MM-DD)") from None
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 line = f" at line {mark.line + 2}" if mark is not None else ""

@@ -1,26 +1,55 @@
 """Files -> corpus documents: read, decode, give metadata, refuse what cannot be archived.
 
 Each file is judged on its own: a bad file is refused with its reason and never stops the
-others, and a document already archived changes only with ``replace``. Accepted documents are
-written to the corpus (atomically) and the index is updated once at the end.
+others, and a document already archived changes only with ``replace``. The same text under
+another name is refused as a duplicate. Accepted documents are written to the corpus
+(atomically, one ingest at a time); the caller updates the index once at the end.
+
+Limits keep one hostile file from holding an ingest for minutes (each refusal names its limit):
+a file of at most ``max_bytes`` (20 MB), a document of at most 10,000 non-blank lines and 5,000
+clauses, and no line of more than 100,000 characters.
+
+Ids come from ``--id``, the front matter, or the file name: its ASCII letters and digits, with a
+short hash of the name when it is written in another script (``doc-1a2b3c4d`` for a Chinese
+name), so every name gives a valid id and the same name always gives the same one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
+import os
 import re
+import time
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .corpus import KINDS, Corpus, content_hash, normalise_date, valid_doc_id
-from .errors import ArchiveError, IngestError
+from .errors import ArchiveBusyError, ArchiveError, IngestError
 from .language import detect_lang
-from .model import Document
-from .readers import HTML, MARKDOWN, PLAIN, read_source
+from .model import Clause, Document
+from .readers import MAX_BYTES, SourceText, read_source, tidy_body, unsupported
 
 ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 LANGS = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
+LOCK_WAIT_SECONDS = 60.0
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LABELS_ONLY = re.compile(r"^[\W\d_第条章节款项编一二三四五六七八九十百千零〇两]*$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one file may ask of an ingest."""
+
+    max_bytes: int = MAX_BYTES
+    max_lines: int = 10_000
+    max_line_chars: int = 100_000
+    max_clauses: int = 5_000
 
 
 @dataclass
@@ -39,13 +68,17 @@ class Overrides:
 
 @dataclass
 class Outcome:
-    """What happened to one file: archived, replaced, unchanged or rejected."""
+    """What happened to one file: archived, replaced, unchanged or rejected (with the reason
+    and a hint of what to do). ``notes`` say what was cleaned on the way in."""
 
     path: str
     status: str
     doc_id: str = ""
     reason: str = ""
+    hint: str = ""
     clauses: int = 0
+    encoding: str = ""
+    format: str = ""
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,61 +86,145 @@ class Outcome:
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, and the readable files inside folders (sorted, hidden ones skipped)."""
-    out: list[Path] = []
+    """Files as given, and the files inside folders (sorted, hidden ones skipped)."""
+    return [path for path, _ in _candidates(paths)]
+
+
+def _candidates(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Each file with the reason it will not be read ('' when it may be). Inside a folder,
+    links are not followed out of it and folders that are links are not entered."""
+    out: list[tuple[Path, str]] = []
+    seen: set[str] = set()
     for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)))
-        else:
-            out.append(path)
-    return out
+        if not path.is_dir():
+            out.append((path, ""))
+            continue
+        root = path.resolve()
+        for folder, dirs, files in os.walk(path):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(dirs):
+                if (here / name).is_symlink():
+                    out.append((here / name, "a link to a folder (not followed)"))
+            for name in sorted(f for f in files if not f.startswith(".")):
+                out.append((here / name, _link_escape(here / name, root)))
+    real = {os.path.realpath(p) for p, reason in out if not reason and not p.is_symlink()}
+    unique = []
+    for path, reason in out:  # each file once: a link to a file also given is dropped
+        key = os.path.realpath(path) if not reason else str(path)
+        if key in seen or (path.is_symlink() and not reason and key in real):
+            continue
+        seen.add(key)
+        unique.append((path, reason))
+    return unique
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _link_escape(path: Path, root: Path) -> str:
+    if not path.is_symlink():
+        return ""
+    target = path.resolve()
+    if target != root and root not in target.parents:
+        return "a link to a file outside the folder (not followed)"
+    return ""
 
 
 def slug(text: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
-    return s
+    """Lower-case ASCII letters and digits joined by '-' (accents folded: 'é' -> 'e')."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:60].strip("-")
 
 
-def build_document(path: Path, overrides: Overrides) -> tuple[Document, list[str]]:
+def id_from_name(stem: str) -> str:
+    """A valid document id for a file name; a name in another script keeps a short hash of
+    itself so that two Chinese names never share an id."""
+    base = slug(stem)
+    folded = unicodedata.normalize("NFKD", stem)
+    lost = any(ch.isalnum() and not ch.isascii() for ch in folded
+               if not unicodedata.combining(ch))
+    if base and not lost:
+        return base
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{base}-{digest}" if base else f"doc-{digest}"
+
+
+def printable_name(name: str) -> str:
+    """A file name fit to print and store: undecodable bytes as U+FFFD, control characters
+    escaped, so no name can forge a line of a report."""
+    name = os.fsencode(name).decode("utf-8", errors="replace")
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
+
+
+def build_document(path: Path, overrides: Overrides,
+                   limits: Limits = Limits()) -> tuple[Document, SourceText]:
     """Read one file into a Document; IngestError says why it cannot be."""
-    source = read_source(path)
+    where = path.name
+    source = read_source(path, limits.max_bytes)
     meta = {k: v for k, v in source.meta.items() if v not in (None, "")}
     meta.update(overrides.given())
-    body = _tidy(source.body)
-    if not body.strip():
-        raise IngestError(f"{path.name}: no text after reading it as {source.format}")
-    doc_id = str(meta.get("id") or slug(path.stem) or f"doc-{_short_hash(body)}")
+    body = tidy_body(source.body)
+    if body != source.body and source.provenance.get("pages"):
+        raise IngestError(f"{where}: page ranges do not match the text (a reader bug)")
+    if not any(ch.isalnum() for ch in body):
+        raise IngestError(f"{where}: no words in it after reading it as {source.format}")
+    check_shape(body, where, limits)
+    doc_id = str(meta.get("id") or id_from_name(path.stem))
     if not valid_doc_id(doc_id):
-        raise IngestError(f"{path.name}: invalid id {doc_id!r}",
+        raise IngestError(f"{where}: invalid id {doc_id!r}",
                           "use lower-case letters, digits, '.', '-' and '_' (no '/' or '..')")
-    title = str(meta.get("title") or _first_line_title(body) or path.stem)
+    title = " ".join(str(meta.get("title") or _first_line_title(body) or path.stem).split())
     date = normalise_date(meta.get("date"))
     if date and not ISO_DATE.match(date):
-        raise IngestError(f"{path.name}: date {date!r} is not ISO 8601 (YYYY, YYYY-MM or "
+        raise IngestError(f"{where}: date {date!r} is not ISO 8601 (YYYY, YYYY-MM or "
                           "YYYY-MM-DD)")
     lang = str(meta.get("lang") or detect_lang(body))
+    if not LANGS.match(lang):
+        raise IngestError(f"{where}: language {lang!r} is not a language tag",
+                          "use en, zh-Hans or zh-Hant")
     kind = str(meta.get("kind") or "other")
     if kind not in KINDS:
-        raise IngestError(f"{path.name}: unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
-    source_meta = dict(meta.get("source") or {}) if isinstance(meta.get("source"), dict) else {}
-    source_meta.setdefault("file", path.name)
-    source_meta["encoding"] = source.encoding
-    source_meta["format"] = source.format
-    extra = {k: v for k, v in meta.items()
-             if k not in ("id", "title", "date", "lang", "kind", "source", "aliases", "issuer")}
+        raise IngestError(f"{where}: unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
     doc = Document(id=doc_id, title=title, body=body, date=date, lang=lang, kind=kind,
-                   issuer=str(meta.get("issuer") or ""), aliases=list(meta.get("aliases") or []),
-                   source=source_meta, meta=extra)
-    return doc, source.notes
+                   issuer=str(meta.get("issuer") or ""), aliases=_aliases(meta.get("aliases")),
+                   source=_provenance(path, meta, source), meta=_extra(meta))
+    return doc, source
 
 
-def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.replace("\ufeff", "").split("\n")]
-    return "\n".join(lines).strip("\n") + "\n"
+def check_shape(body: str, where: str, limits: Limits) -> None:
+    """Refuse a body too long in lines, or with a line too long, before it is split."""
+    lines = 0
+    for n, line in enumerate(body.split("\n"), 1):
+        if len(line) > limits.max_line_chars:
+            raise IngestError(f"{where}: line {n} has {len(line):,} characters, over the limit "
+                              f"of {limits.max_line_chars:,} per line",
+                              "is it text? break it into paragraphs")
+        if line.strip():
+            lines += 1
+    if lines > limits.max_lines:
+        raise IngestError(f"{where}: {lines:,} lines, over the limit of {limits.max_lines:,} "
+                          "lines per document", "split it into several documents")
+
+
+def _provenance(path: Path, meta: dict[str, Any], source: SourceText) -> dict[str, Any]:
+    given = meta.get("source")
+    provenance = dict(given) if isinstance(given, dict) else {}
+    provenance.setdefault("file", printable_name(path.name))
+    if source.encoding:
+        provenance["encoding"] = source.encoding
+    provenance["format"] = source.format
+    provenance.update(source.provenance)
+    return provenance
+
+
+def _aliases(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if v not in (None, "")]
+
+
+def _extra(meta: dict[str, Any]) -> dict[str, Any]:
+    core = ("id", "title", "date", "lang", "kind", "source", "aliases", "issuer")
+    return {k: v for k, v in meta.items() if k not in core}
 
 
 def _first_line_title(body: str) -> str:
@@ -118,52 +235,126 @@ def _first_line_title(body: str) -> str:
     return ""
 
 
-def _short_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-
-
 def ingest_files(corpus: Corpus, paths: list[Path], overrides: Overrides,
-                 replace: bool = False) -> list[Outcome]:
+                 replace: bool = False, limits: Limits = Limits()) -> list[Outcome]:
     """Archive each file into the corpus; the caller updates the index afterwards."""
-    files = expand_paths(paths)
+    files = _candidates(paths)
     if overrides.id and len(files) > 1:
         raise IngestError("--id names one document, but several files were given",
                           "ingest them one at a time, or leave --id out")
-    existing = {d.id: d for d in corpus.documents()}
-    by_hash = {content_hash(d.body): d.id for d in existing.values()}
-    outcomes = []
-    for path in files:
-        outcomes.append(_ingest_one(corpus, path, overrides, replace, existing, by_hash))
+    check_corpus_folder(corpus)
+    with corpus_lock(corpus.root):
+        existing = {d.id: d for d in corpus.documents()}
+        by_hash = {content_hash(d.body): d.id for d in existing.values()}
+        outcomes = []
+        for path, refusal in files:
+            if refusal:
+                outcomes.append(Outcome(printable_name(str(path)), "rejected", reason=refusal))
+                continue
+            outcomes.append(_ingest_one(corpus, path, overrides, replace, limits, existing,
+                                        by_hash))
     return outcomes
 
 
-def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool,
+def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool, limits: Limits,
                 existing: dict[str, Document], by_hash: dict[str, str]) -> Outcome:
-    shown = str(path)
-    if path.suffix.lower() not in MARKDOWN + PLAIN + HTML and path.is_file():
-        return Outcome(shown, "rejected", reason=f"{path.suffix} files are not read "
-                       "(give .md, .txt or .html)")
+    outcome = Outcome(printable_name(str(path)), "rejected")
     try:
-        doc, notes = build_document(path, overrides)
-        clauses = corpus.clauses(doc)
-        if not clauses:
-            raise IngestError(f"{path.name}: no clauses found")
+        refusal = unsupported(path)
+        if refusal is not None:
+            raise refusal
+        doc, source = build_document(path, overrides, limits)
+        outcome.encoding, outcome.format = source.encoding or "", source.format
+        outcome.notes = list(source.notes)
+        clauses = _clauses(corpus, doc, limits, path.name)
+        outcome.doc_id, outcome.clauses = doc.id, len(clauses)
         digest = content_hash(doc.body)
         old = existing.get(doc.id)
         if old is not None and content_hash(old.body) == digest:
-            return Outcome(shown, "unchanged", doc.id, clauses=len(clauses))
-        if old is not None and not replace:
-            raise IngestError(f"id {doc.id!r} is already taken by other content",
-                              "give another --id, or --replace to revise it")
-        twin = by_hash.get(digest)
-        if twin is not None and twin != doc.id:
-            raise IngestError(f"same text as the archived document {twin!r} (duplicate)")
+            outcome.status = "unchanged"
+            return outcome
+        _check_free(corpus, doc, old, replace, by_hash.get(digest))
         corpus.write(doc)
     except ArchiveError as exc:
-        return Outcome(shown, "rejected", reason=exc.message.removeprefix(f"{path.name}: "))
-    except (OSError, ValueError, RecursionError) as exc:
-        return Outcome(shown, "rejected", reason=f"cannot read: {exc}")
+        outcome.reason = exc.message.removeprefix(f"{path.name}: ")
+        outcome.hint = exc.hint
+        return outcome
+    except OSError as exc:
+        outcome.reason = f"cannot read or write it: {exc.strerror or exc}"
+        return outcome
+    except RecursionError:
+        outcome.reason = "nested too deeply to read"
+        return outcome
+    except Exception as exc:  # one file's surprise must not stop the others: say what it was
+        outcome.reason = f"unexpected {type(exc).__name__}: {exc}"
+        outcome.hint = "please report it"
+        return outcome
     existing[doc.id] = doc
     by_hash[digest] = doc.id
-    status = "replaced" if old is not None else "archived"
-    return Outcome(shown, status, doc.id, clauses=len(clauses), notes=notes)
+    outcome.status = "replaced" if old is not None else "archived"
+    return outcome
+
+
+def _clauses(corpus: Corpus, doc: Document, limits: Limits, where: str) -> list[Clause]:
+    clauses = corpus.clauses(doc)
+    if not clauses:
+        raise IngestError(f"{where}: no clauses found")
+    if all(_LABELS_ONLY.match(c.text) for c in clauses):
+        raise IngestError(f"{where}: no clauses found: only numbering labels, no text")
+    if len(clauses) > limits.max_clauses:
+        raise IngestError(f"{where}: {len(clauses):,} clauses, over the limit of "
+                          f"{limits.max_clauses:,} per document",
+                          "split it into several documents")
+    return clauses
+
+
+def _check_free(corpus: Corpus, doc: Document, old: Document | None, replace: bool,
+                twin: str | None) -> None:
+    """May ``doc`` be written? Not over other content without ``replace``, not over a file
+    the corpus cannot read, not as a copy of another document."""
+    if old is not None and not replace:
+        raise IngestError(f"id {doc.id!r} is already taken by other content",
+                          "give another id (--id, or 'id:' in front matter), or --replace to "
+                          "revise it")
+    if old is None and corpus.path_for(doc.id).exists():
+        raise IngestError(f"documents/{doc.id}.md exists but cannot be read",
+                          "fix or remove it first ('initiative-archive check' says what is "
+                          "wrong)")
+    if twin is not None and twin != doc.id:
+        raise IngestError(f"same text as the archived document {twin!r} (a duplicate)")
+
+
+def check_corpus_folder(corpus: Corpus) -> None:
+    """Refuse to write through a documents/ folder that leads outside the corpus."""
+    documents = corpus.documents_dir
+    if not (documents.exists() or documents.is_symlink()):
+        return
+    root = corpus.root.resolve()
+    target = documents.resolve()
+    if root not in target.parents or not target.is_dir():
+        raise IngestError(f"{documents} leads to {target}, outside the corpus: refusing to "
+                          "write there", "make documents/ a real folder inside the corpus")
+
+
+@contextlib.contextmanager
+def corpus_lock(root: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """One ingest at a time writes to a corpus (the index has its own lock)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".ingest.lock", "a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise ArchiveBusyError(f"the corpus in {root} is busy: another ingest is "
+                                           "writing to it",
+                                           "wait for it to finish and try again") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -70,7 +70,7 @@ def _read_folder(root: Path, folder: str, problems: list[CorpusError]) -> list[R
             line = f" at line {mark.line + 1}" if mark is not None else ""
             problems.append(CorpusError(f"{rel}: not valid YAML{line}"))
             continue
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # unreadable, not UTF-8, an impossible date
             problems.append(CorpusError(f"{rel}: cannot read: {exc}"))
             continue
         if not isinstance(data, dict) or not data.get("id"):

@@ -188,7 +188,7 @@ def suggest(searcher, text: str) -> str | None:
     plain = _FIELD_OR_OPERATOR.sub(" ", text).lower()
     words = list(dict.fromkeys(_ASCII_WORDS.findall(plain)))[:MAX_SUGGESTED_WORDS]
     for word in words:
-        if len(word) < 3 or word in STOP or reader.frequency("spell", word) > 0:
+        if not 3 <= len(word) <= 30 or word in STOP or reader.frequency("spell", word) > 0:
             continue
         options = corrector.suggest(word, limit=1, maxdist=2)
         if options:

@@ -31,11 +31,11 @@ def html_to_text(markup: str) -> tuple[str, dict[str, Any]]:
 
     soup = BeautifulSoup(markup, "html.parser")
     meta: dict[str, Any] = {}
-    if soup.title and soup.title.get_text(strip=True):
-        meta["title"] = " ".join(soup.title.get_text().split())
-    lang = soup.html.get("lang") if isinstance(soup.html, Tag) else None
+    if soup.title:
+        meta["title"] = _title(soup.title.get_text())
+    lang = _lang(soup.html.get("lang")) if isinstance(soup.html, Tag) else ""
     if lang:
-        meta["lang"] = str(lang)
+        meta["lang"] = lang
     for tag in soup.find_all(_DROP):
         tag.decompose()
     if soup.head:
@@ -43,24 +43,49 @@ def html_to_text(markup: str) -> tuple[str, dict[str, Any]]:
     blocks: list[str] = []
     _collect(soup, blocks, [""])
     text = "\n\n".join(b for b in (" ".join(x.split()) for x in blocks) if b)
-    if "title" not in meta:
+    if not meta.get("title"):
         h1 = soup.find("h1")
-        if h1 is not None and h1.get_text(strip=True):
-            meta["title"] = " ".join(h1.get_text().split())
-    return text + "\n", meta
+        meta["title"] = _title(h1.get_text()) if h1 is not None else ""
+    return text + "\n", {k: v for k, v in meta.items() if v}
+
+
+def _title(text: str) -> str:
+    """A page title worth keeping: one line, not a paragraph's length."""
+    title = " ".join(text.split())
+    return title if len(title) <= 200 else ""
+
+
+def _lang(value: Any) -> str:
+    """The page's language as the archive tags it (en, zh-Hans, zh-Hant, another two- or
+    three-letter code); '' when it says nothing usable, so the text's script decides."""
+    tag = str(value or "").strip().replace("_", "-").lower()
+    if tag.startswith("zh"):
+        if any(mark in tag for mark in ("hant", "-tw", "-hk", "-mo")):
+            return "zh-Hant"
+        return "zh-Hans" if any(mark in tag for mark in ("hans", "-cn", "-sg")) else ""
+    primary = tag.split("-")[0]
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else ""
 
 
 def _collect(node: Tag, blocks: list[str], current: list[str]) -> None:
-    """Walk without recursion limits: deep nesting in hostile pages must not overflow."""
+    """Walk without recursion limits: deep nesting in hostile pages must not overflow.
+
+    Ordered lists number their items as the page shows them: a counter per open list, so an
+    item left unclosed (``<li>a<li>b``, which the parser nests) still takes the next number,
+    and identical items still get their own numbers."""
     from bs4 import NavigableString, Tag
     from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
     skipped = (Comment, Declaration, Doctype, ProcessingInstruction)
-    stack: list[tuple[Any, bool]] = [(node, False)]
+    lists: list[list[Any]] = []  # [is ordered, next number] per open <ol>/<ul>
+    stack: list[tuple[Any, str]] = [(node, "open")]
     while stack:
-        item, closing = stack.pop()
-        if closing:
+        item, action = stack.pop()
+        if action == "close-block":
             _flush(blocks, current)
+            continue
+        if action == "close-list":
+            lists.pop()
             continue
         if isinstance(item, skipped):
             continue
@@ -69,11 +94,15 @@ def _collect(node: Tag, blocks: list[str], current: list[str]) -> None:
             continue
         if not isinstance(item, Tag):
             continue
+        if item.name in ("ol", "ul"):
+            lists.append([item.name == "ol", _start(item)])
+            stack.append((item, "close-list"))
         if item.name in _BLOCKS:
             _flush(blocks, current)
-            current[0] = _prefix(item)
-            stack.append((item, True))
-        stack.extend((child, False) for child in reversed(item.contents))
+            current[0] = _prefix(item, lists)
+            stack.append((item, "close-block"))
+        stack.extend((child, "open") for child in reversed(item.contents))
+    _flush(blocks, current)  # words after the last block, or in a page with no blocks
 
 
 def _flush(blocks: list[str], current: list[str]) -> None:
@@ -82,24 +111,36 @@ def _flush(blocks: list[str], current: list[str]) -> None:
     current[0] = ""
 
 
-def _prefix(tag: Tag) -> str:
-    from bs4 import Tag
+def _start(tag: Tag) -> int:
+    start = str(tag.get("start") or "1").strip()
+    return int(start) if start.isdigit() and len(start) < 7 else 1
 
+
+def _prefix(tag: Tag, lists: list[list[Any]]) -> str:
     if re.fullmatch(r"h[1-6]", tag.name):
         return "#" * int(tag.name[1]) + " "
-    if tag.name == "li":
-        parent = tag.parent
-        if isinstance(parent, Tag) and parent.name == "ol":
-            items = [li for li in parent.find_all("li", recursive=False)]
-            start_attr = str(parent.get("start") or "1")
-            start = int(start_attr) if start_attr.isdigit() else 1
-            if _has_own_number(tag):
-                return ""
-            return f"{start + items.index(tag)}. "
+    if tag.name != "li":
+        return ""
+    if not lists or not lists[-1][0]:
         return "- "
-    return ""
+    number = lists[-1][1]
+    lists[-1][1] += 1
+    return "" if _has_own_number(tag) else f"{number}. "
 
 
 def _has_own_number(tag: Tag) -> bool:
-    text = tag.get_text(" ", strip=True)[:8]
-    return bool(re.match(r"^(\(?\d+[.)]|[（(][一二三四五六七八九十]+[)）]|第)", text))
+    """Does the item's text begin with a number of its own ('(1)', '第一条', '（一）')? Only its
+    first few characters are read, however deep the item (bs4's ``strings`` first walks to
+    the end of the subtree, which is quadratic over nested items)."""
+    from bs4 import NavigableString, Tag
+    from bs4.element import Comment
+
+    head = ""
+    stack: list[Any] = list(reversed(tag.contents))
+    while stack and len(head.strip()) < 8:
+        item = stack.pop()
+        if isinstance(item, NavigableString) and not isinstance(item, Comment):
+            head += str(item)
+        elif isinstance(item, Tag):
+            stack.extend(reversed(item.contents))
+    return bool(re.match(r"^(\(?\d+[.)]|[（(][一二三四五六七八九十]+[)）]|第)", head.strip()[:8]))
