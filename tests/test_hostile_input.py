@@ -289,6 +289,19 @@ def test_decoding_raises_nothing_but_ingest_error(data):
     assert all(isinstance(n, str) for n in notes)
 
 
+@given(st.text(max_size=300), st.sampled_from(["gbk", "big5", "utf-16", "utf-16-le",
+                                               "latin-1", "cp1252", "utf-8", "gb18030"]),
+       st.integers(0, 8), st.binary(max_size=4))
+def test_decoding_damaged_legacy_text_raises_nothing_but_ingest_error(text, codec, cut, junk):
+    data = text.encode(codec, errors="ignore")
+    data = data[: len(data) - cut] + junk  # truncated, with stray bytes after
+    try:
+        decoded, _, _ = decode_bytes(data, "f.txt")
+    except IngestError:
+        return
+    assert decoded.strip()
+
+
 @given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=200))
 def test_any_utf8_text_decodes_to_itself(text):
     try:
@@ -382,6 +395,14 @@ def test_an_ingested_pdf_cites_the_page_of_each_clause(tmp_path, where):
     assert found and found[0]["doc_id"] == "report"
 
 
+def test_control_codes_in_a_pdf_text_layer_are_removed_not_fatal(tmp_path):
+    path = tmp_path / "glyphs.pdf"
+    path.write_bytes(make_pdf([["Text with \x01\x02\x03\x04 unmapped glyphs."], ["Clean."]]))
+    source = read_source(path)
+    assert source.body == "Text with  unmapped glyphs.\nClean.\n"
+    assert source.notes == ["removed control characters (unmapped glyphs?) on page 1"]
+
+
 def test_a_scanned_pdf_is_refused_with_that_reason(tmp_path, where):
     path = tmp_path / "scan.pdf"
     path.write_bytes(make_pdf([None, None]))
@@ -465,6 +486,12 @@ def test_ten_thousand_levels_parse_without_recursion_error(markup):
     body, _ = html_to_text(markup)
     assert "deep words" in body and "navword" not in body
     assert time.monotonic() - started < BOUND
+
+
+@given(st.text(st.sampled_from(list("<>/=\"' &;#abdilopnrstvx中文\n")), max_size=300))
+def test_any_markup_reads_without_error(markup):
+    body, meta = html_to_text(markup)
+    assert body.endswith("\n") and all(isinstance(v, str) for v in meta.values())
 
 
 def test_html_in_a_declared_legacy_encoding(tmp_path):
