@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .corpus import KINDS, Corpus, valid_doc_id
+from .corpus import ISO_DATE, KINDS, Corpus, valid_doc_id
 from .errors import CorpusError
 from .meetings import load_records
 
-ISO = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 LANG = re.compile(r"^(en|zh-Hans|zh-Hant|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
 _REPEATED = re.compile(r"^(.*/[a-z]+_\d+)_\d+$")  # op_1_2: the splitter's second op_1
 DOC_REQUIRED = ("id", "title", "date", "lang", "kind", "source")
@@ -75,11 +74,11 @@ def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
         out.append(f"{where}: invalid document id {doc.id!r}")
     if Path(where).stem != doc.id:
         out.append(f"{where}: file name does not match id {doc.id!r}")
-    if doc.date and not ISO.match(doc.date):
+    if doc.date and not ISO_DATE.match(doc.date):
         out.append(f"{where}: date {doc.date!r} is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD)")
     for key in ("adopted", "amended", "in_force"):
         value = doc.meta.get(key)
-        if value and not ISO.match(str(value)):
+        if value and not ISO_DATE.match(str(value)):
             out.append(f"{where}: {key} {value!r} is not an ISO 8601 date")
     if doc.kind not in KINDS:
         out.append(f"{where}: unknown kind {doc.kind!r} (one of {', '.join(KINDS)})")
@@ -111,7 +110,7 @@ def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
 def _check_meeting(where: str, data: dict, doc_ids: dict[str, str]) -> list[str]:
     out = [f"{where}: lacks {key!r}" for key in MEETING_REQUIRED if not data.get(key)]
     for key in ("date", "end_date"):
-        if data.get(key) and not ISO.match(str(data[key])):
+        if data.get(key) and not ISO_DATE.match(str(data[key])):
             out.append(f"{where}: {key} {data[key]!r} is not an ISO 8601 date")
     for doc_id in data.get("adopted") or []:
         if doc_id not in doc_ids:

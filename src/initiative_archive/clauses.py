@@ -84,6 +84,7 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
     extra_blocks: list[_Block] = field(default_factory=list)  # merged continuation lines
     style: str = ""
+    run: int = 0  # a bullet's place in its run of bullets
 
     def blocks(self) -> list[_Block]:
         return [self.block, *self.extra_blocks]
@@ -264,7 +265,7 @@ class _TreeBuilder:
         value = _enum_value(block, style, parent, self)
         kind = "op" if top_level else "item"
         node = _Node(block, f"{kind}_{value}", "operative", "clause" if top_level else "item",
-                     parent=parent, style=style)
+                     parent=parent, style=style, run=int(value) if style == "bullet" else 0)
         if parent is None:
             self.roots.append(node)
         else:
@@ -304,14 +305,10 @@ def _enum_value(block: _Block, style: str, parent: _Node | None, builder: _TreeB
         return str(letter_to_int(value))
     if style == "decimal":
         return value.replace(".", "_")
-    if style == "bullet":
+    if style == "bullet":  # bullets are numbered by their place in an unbroken run
         siblings = parent.children if parent is not None else builder.roots
-        run = 0
-        for sibling in reversed(siblings):
-            if sibling.style != "bullet":
-                break
-            run += 1
-        return str(run + 1)
+        last = siblings[-1] if siblings else None
+        return str(last.run + 1 if last is not None and last.style == "bullet" else 1)
     return value
 
 

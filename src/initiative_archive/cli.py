@@ -22,10 +22,10 @@ from .archive import Archive
 from .check import check_corpus
 from .cite import STYLES, cite
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
-from .corpus import KINDS
+from .corpus import ISO_DATE, KINDS
 from .errors import ArchiveError, NotFoundError
 from .export import CSV_COLUMNS, export_records
-from .ingest import ISO_DATE, Limits, Outcome, Overrides, ingest_files
+from .ingest import Limits, Outcome, Overrides, ingest_files
 from .meetings import filter_meetings, find_record, load_records, participant_matches
 from .search import Filters
 from .verify import quotations_in

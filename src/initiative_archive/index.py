@@ -15,9 +15,6 @@ others wait for the lock or, for a search, answer from the last committed index.
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
 import json
 import os
 import shutil
@@ -32,12 +29,12 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from . import __version__
 from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS
 from .corpus import Corpus, CorpusFile, content_hash
-from .errors import ArchiveBusyError, CorpusError, IndexMissingError
+from .errors import CorpusError, IndexMissingError
+from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Document
 
 SCHEMA_VERSION = 2
 INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
-LOCK_WAIT_SECONDS = 60.0
 
 Progress = Callable[[str], None]
 
@@ -153,28 +150,10 @@ class IndexStore:
 
     # -- locking ---------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def lock(self, wait: float | None = LOCK_WAIT_SECONDS) -> Iterator[None]:
-        """The archive's write lock; ``wait=0`` fails at once, ``None`` waits forever."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a+") as handle:
-            deadline = None if wait is None else time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if deadline is not None and time.monotonic() >= deadline:
-                        raise ArchiveBusyError(
-                            f"the archive in {self.root} is busy: another process is writing",
-                            "wait for it to finish and try again") from None
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def lock(self, wait: float | None = LOCK_WAIT_SECONDS):
+        """The index's write lock; ``wait=0`` fails at once, ``None`` waits forever."""
+        return file_lock(self.root / ".lock",
+                         f"the archive in {self.root} is busy: another process is writing", wait)
 
     # -- what changed ------------------------------------------------------------------------
 

@@ -16,28 +16,22 @@ name), so every name gives a valid id and the same name always gives the same on
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
 import hashlib
 import os
 import re
-import time
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corpus import KINDS, Corpus, content_hash, normalise_date, valid_doc_id
-from .errors import ArchiveBusyError, ArchiveError, IngestError
+from .corpus import ISO_DATE, KINDS, Corpus, content_hash, normalise_date, valid_doc_id
+from .errors import ArchiveError, IngestError
 from .language import detect_lang
+from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Clause, Document
 from .readers import MAX_BYTES, SourceText, read_source, tidy_body, unsupported
 
-ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 LANGS = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
-LOCK_WAIT_SECONDS = 60.0
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LABELS_ONLY = re.compile(r"^[\W\d_第条章节款项编一二三四五六七八九十百千零〇两]*$")
 
@@ -336,25 +330,7 @@ def check_corpus_folder(corpus: Corpus) -> None:
                           "write there", "make documents/ a real folder inside the corpus")
 
 
-@contextlib.contextmanager
-def corpus_lock(root: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+def corpus_lock(root: Path, wait: float = LOCK_WAIT_SECONDS):
     """One ingest at a time writes to a corpus (the index has its own lock)."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".ingest.lock", "a+") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise ArchiveBusyError(f"the corpus in {root} is busy: another ingest is "
-                                           "writing to it",
-                                           "wait for it to finish and try again") from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(root / ".ingest.lock",
+                     f"the corpus in {root} is busy: another ingest is writing to it", wait)
