@@ -29,7 +29,7 @@ from .clauses import split_clauses
 from .errors import CorpusError, NotFoundError
 from .model import Clause, Document
 
-ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")  # reduced precision ok
+ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 KINDS = ("initiative", "declaration", "resolution", "law", "regulation", "minutes", "report",
          "presentation", "other")
