@@ -8,8 +8,8 @@ import shlex
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import CORPUS
+
 from initiative_archive.cli import cli
 
 README = (CORPUS.parent / "README.md").read_text(encoding="utf-8")
