@@ -173,7 +173,7 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
     if explain:
         ex = archive.explain(text, match)
         if fmt == "text":
-            note(render.explanation_text(ex).rstrip("\n"))
+            echo(render.explanation_text(ex) + "\n")
     filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
                       date_from=date_from, date_to=date_to)
     result = archive.search(text, filters, limit=limit, match=match, nested=nested,

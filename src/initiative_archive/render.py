@@ -98,7 +98,8 @@ def search_text(result: SearchResult, color: bool = False, group_by: str | None 
             text += f" Did you mean: {result.suggestion}"
         return text + "\n"
     shown = len(result.hits)
-    lines = [f"{result.total} clause{'s' if result.total != 1 else ''} match "
+    one = result.total == 1
+    lines = [f"{result.total} clause{'' if one else 's'} match{'es' if one else ''} "
              f"{result.query!r}" + (f"; showing {shown}" if shown < result.total else "") + "."]
     if group_by == "doc":
         n = 0
@@ -141,8 +142,8 @@ def explanation_text(ex: Explanation) -> str:
         f"query:           {ex.query}",
         f"folded:          {ex.folded}",
         f"segmented:       {' | '.join(ex.segmented)}",
-        f"index terms:     {' '.join(ex.index_terms)}",
-        f"phrase terms:    {' '.join(ex.phrase_terms)}",
+        f"ranked terms:    {' '.join(ex.index_terms)}",
+        f"exact terms:     {' '.join(ex.phrase_terms)}",
         f"runs as:         {ex.parsed}",
     ]) + "\n"
 

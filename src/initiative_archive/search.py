@@ -248,7 +248,7 @@ def explain(text: str, schema, match: str = "any") -> Explanation:
         query=text,
         folded=fold_han(text),
         segmented=[t for t, _, _ in analyze(text, "precise", stem=False)],
-        index_terms=[t for t, _, _ in analyze(text, "words")],
+        index_terms=[t for t, _, _ in analyze(text, "words")],  # as a query reads them
         phrase_terms=[t for t, _, _ in analyze(text, "chars")],
         parsed=str(query),
     )
