@@ -13,12 +13,11 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__, render
-from .archive import Archive
 from .check import check_corpus
 from .cite import STYLES, cite
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
@@ -27,8 +26,10 @@ from .errors import ArchiveError, NotFoundError
 from .export import CSV_COLUMNS, export_records
 from .ingest import Limits, Outcome, Overrides, ingest_files
 from .meetings import filter_meetings, find_record, load_records, participant_matches
-from .search import Filters
 from .verify import quotations_in
+
+if TYPE_CHECKING:  # the archive loads Whoosh: only commands that use it import it
+    from .archive import Archive
 
 FORMATS = ("text", "json", "jsonl", "csv")
 
@@ -52,6 +53,8 @@ def archive_options(func: Callable) -> Callable:
         parent = ctx.find_root().params
         corpus = corpus_path(corpus_dir or parent.get("corpus_dir"))
         index = index_path(index_dir or parent.get("index_dir"), corpus)
+        from .archive import Archive
+
         return func(*args, archive=Archive(corpus, index), **kwargs)
 
     return wrapper
@@ -174,6 +177,8 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
         ex = archive.explain(text, match)
         if fmt == "text":
             echo(render.explanation_text(ex) + "\n")
+    from .search import Filters
+
     filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
                       date_from=date_from, date_to=date_to)
     result = archive.search(text, filters, limit=limit, match=match, nested=nested,

@@ -12,12 +12,14 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .archive import ClauseView
 from .model import Clause, Document, Hit, SearchResult
-from .search import Explanation
+
+if TYPE_CHECKING:
+    from .archive import ClauseView
+    from .search import Explanation
 
 BOLD_YELLOW, BOLD, DIM, RESET = "\x1b[1;33m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
 HIT_COLUMNS = ["clause_id", "doc_id", "doc_title", "date", "label", "role", "lang", "score",
