@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
+import struct
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +35,10 @@ from .errors import CorpusError, IndexMissingError
 from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Document
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
+DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error,
+          pickle.UnpicklingError, whoosh_index.EmptyIndexError)
 INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 
 Progress = Callable[[str], None]
@@ -63,6 +68,7 @@ def make_schema() -> Schema:
         unit=ID(stored=True),
         label=ID(stored=True),
         parent=ID(stored=True),
+        ancestors=STORED,  # parent, grandparent, ...: ids alone do not say (sec_2/op_1)
         order=NUMERIC(stored=True, sortable=True),
         span=STORED,
         own_end=STORED,
@@ -92,7 +98,9 @@ class UpdateReport:
 
 def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict]:
     names = " ".join(doc.names())
-    for clause in corpus.clauses(doc):
+    clauses = corpus.clauses(doc)
+    parents = {c.id: c.parent for c in clauses}
+    for clause in clauses:
         yield {
             "key": clause.id,
             "record": "clause",
@@ -108,6 +116,7 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
             "unit": clause.unit,
             "label": clause.label,
             "parent": clause.parent or "",
+            "ancestors": _ancestors(clause.id, parents),
             "order": clause.order,
             "span": list(clause.span),
             "own_end": clause.own_end,
@@ -138,15 +147,18 @@ class IndexStore:
             return None
 
     def open(self):
-        """The live Whoosh index; IndexMissingError when there is none."""
+        """The live Whoosh index; IndexMissingError when there is none or it is damaged."""
         if not self.exists():
             raise IndexMissingError(f"no index in {self.root}",
                                     "run 'initiative-archive index' to build it")
         try:
-            return whoosh_index.open_dir(os.path.realpath(self.live))
-        except (OSError, whoosh_index.EmptyIndexError) as exc:
-            raise IndexMissingError(f"the index in {self.root} cannot be opened: {exc}",
+            ix = whoosh_index.open_dir(os.path.realpath(self.live))
+            ix.doc_count()  # reads the table of contents and the segments' headers
+        except DAMAGE as exc:
+            raise IndexMissingError(f"the index in {self.root} is damaged "
+                                    f"({type(exc).__name__}: {exc})",
                                     "run 'initiative-archive index --rebuild'") from None
+        return ix
 
     # -- locking ---------------------------------------------------------------------------
 
@@ -157,35 +169,36 @@ class IndexStore:
 
     # -- what changed ------------------------------------------------------------------------
 
-    def indexed_files(self) -> dict[str, dict]:
+    def indexed_files(self, ix=None) -> dict[str, dict]:
         """file -> its stored document record, from the live index."""
-        ix = self.open()
-        with ix.searcher() as searcher:
-            return {f["file"]: dict(f) for f in searcher.documents(record="document")}
+        ix = ix or self.open()
+        try:
+            with ix.searcher() as searcher:
+                return {f["file"]: dict(f) for f in searcher.documents(record="document")}
+        except DAMAGE as exc:
+            raise IndexMissingError(f"the index in {self.root} is damaged ({exc})",
+                                    "run 'initiative-archive index --rebuild'") from None
 
-    def stale_files(self, corpus: Corpus) -> tuple[list[CorpusFile], list[str]]:
-        """(corpus files whose content differs from the index, indexed files now gone)."""
-        indexed = self.indexed_files()
-        changed = []
+    @staticmethod
+    def stale_files(corpus: Corpus, indexed: dict[str, dict]
+                    ) -> tuple[list[CorpusFile], list[str]]:
+        """(corpus files whose stat differs from the index's record, indexed files now gone).
+        A file refused as broken has a record too, so it is not re-read until it changes."""
         files = corpus.files()
-        for f in files:
-            record = indexed.get(f.relpath)
-            if record is None:
-                changed.append(f)
-            elif tuple(record.get("file_stat") or ()) != (f.mtime_ns, f.size):
-                changed.append(f)
+        changed = [f for f in files
+                   if tuple((indexed.get(f.relpath) or {}).get("file_stat") or ())
+                   != (f.mtime_ns, f.size)]
         gone = sorted(set(indexed) - {f.relpath for f in files})
         return changed, gone
 
     def is_fresh(self, corpus: Corpus) -> bool:
         if not self.exists() or self.format() != INDEX_FORMAT:
             return False
-        changed, gone = self.stale_files(corpus)
-        if gone:
+        try:
+            changed, gone = self.stale_files(corpus, self.indexed_files())
+        except IndexMissingError:
             return False
-        indexed = self.indexed_files()
-        return all(_hash_of(corpus, f) == indexed.get(f.relpath, {}).get("doc_hash")
-                   for f in changed)
+        return not changed and not gone
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -209,50 +222,64 @@ class IndexStore:
                     _claim(owners, doc, f.relpath)
                 except CorpusError as exc:
                     report.problems.append(exc)
+                    _refused(writer, f, None)
                     continue
                 self._add(writer, corpus, doc, f)
                 report.added.append(doc.id)
         (gen / "FORMAT").write_text(json.dumps({"format": INDEX_FORMAT, "built_by": __version__}))
-        self._swap(gen)
-        self._collect_garbage(keep={gen.name})
+        _fsync_tree(gen)
+        previous = self._swap(gen)
+        self._collect_garbage(keep={gen.name, previous})
         return report
 
     def update(self, corpus: Corpus, progress: Progress = _quiet,
                wait: float | None = LOCK_WAIT_SECONDS) -> UpdateReport:
-        """Re-index only what changed; a missing index or one of another format is rebuilt."""
+        """Re-index only what changed; a missing, damaged or other-format index is rebuilt."""
         with self.lock(wait):
             if not self.exists():
                 progress(f"building the index in {self.root}")
                 return self._rebuild_locked(corpus, progress)
-            if self.format() != INDEX_FORMAT:
-                notice = (f"the index in {self.root} has format {self.format()}, this version "
-                          f"reads {INDEX_FORMAT}: rebuilt it")
+            reason = self._why_not_usable()
+            if reason:
                 report = self._rebuild_locked(corpus, progress)
-                report.notices.append(notice)
+                report.notices.append(f"the index in {self.root} {reason}: rebuilt it")
                 return report
             return self._update_locked(corpus, progress)
 
+    def _why_not_usable(self) -> str | None:
+        if self.format() != INDEX_FORMAT:
+            return f"has format {self.format()}, this version reads {INDEX_FORMAT}"
+        try:
+            self.indexed_files()
+        except IndexMissingError:
+            return "was damaged"
+        return None
+
     def _update_locked(self, corpus: Corpus, progress: Progress) -> UpdateReport:
         report = UpdateReport()
-        changed, gone = self.stale_files(corpus)
-        indexed = self.indexed_files()
-        report.unchanged = len(corpus.files()) - len(changed)
-        stale = {f.relpath for f in changed} | set(gone)
-        owners = {r["doc_id"]: path for path, r in indexed.items() if path not in stale}
         ix = self.open()
+        indexed = self.indexed_files(ix)
+        changed, gone = self.stale_files(corpus, indexed)
+        report.unchanged = len(corpus.files()) - len(changed)
+        if not changed and not gone:
+            return report
+        stale = {f.relpath for f in changed} | set(gone)
+        owners = {r["doc_id"]: path for path, r in indexed.items()
+                  if path not in stale and r.get("doc_id")}
         writer = ix.writer()
         try:
             for f in changed:
+                old = indexed.get(f.relpath)
                 try:
                     doc = corpus.read_file(f.relpath)
                     _claim(owners, doc, f.relpath)
                 except CorpusError as exc:
                     report.problems.append(exc)  # keep what the index had for this file
+                    _refused(writer, f, old)
                     continue
-                old = indexed.get(f.relpath)
                 writer.delete_by_term("file", f.relpath)
                 self._add(writer, corpus, doc, f)
-                if old is None:
+                if old is None or not old.get("doc_id"):
                     report.added.append(doc.id)
                 elif old.get("doc_hash") != content_hash(doc.body) or old.get("doc_id") != doc.id:
                     report.changed.append(doc.id)
@@ -277,32 +304,58 @@ class IndexStore:
         for record in clause_records(doc, corpus, f.relpath):
             writer.add_document(**record)
 
-    def _swap(self, gen: Path) -> None:
+    def _swap(self, gen: Path) -> str:
+        """Point ``live`` at ``gen`` with one rename; returns the generation it pointed at."""
+        previous = os.readlink(self.live) if self.live.is_symlink() else ""
         tmp = self.root / f".live-{os.getpid()}"
         tmp.unlink(missing_ok=True)
         os.symlink(gen.name, tmp)
         os.replace(tmp, self.live)
-        fd = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_dir(self.root)
+        return previous
 
     def _collect_garbage(self, keep: set[str]) -> None:
-        """Remove generations a killed rebuild left, keeping the newest old one a little while
-        for searches that opened it just before the swap."""
-        old = sorted(p for p in self.root.glob("gen-*") if p.name not in keep)
-        for path in old[:-1]:
-            shutil.rmtree(path, ignore_errors=True)
+        """Remove every generation but the live one and the one it replaced (kept a while for
+        searches that opened it just before the swap): what killed rebuilds left goes too."""
+        for path in self.root.glob("gen-*"):
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
         for path in self.root.glob(".live-*"):
             path.unlink(missing_ok=True)
 
 
-def _hash_of(corpus: Corpus, f: CorpusFile) -> str | None:
+def _ancestors(clause_id: str, parents: dict[str, str | None]) -> list[str]:
+    chain, parent = [], parents.get(clause_id)
+    while parent:
+        chain.append(parent)
+        parent = parents.get(parent)
+    return chain
+
+
+def _refused(writer, f: CorpusFile, old: dict | None) -> None:
+    """Remember a file that could not be read, with its stat, so it is not read again until
+    it changes; what the index had from it before stays."""
+    writer.update_document(
+        key=f"document:{f.relpath}", record="document", file=f.relpath,
+        file_stat=[f.mtime_ns, f.size], doc_hash=(old or {}).get("doc_hash", ""),
+        doc_id=(old or {}).get("doc_id", ""))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        return content_hash(corpus.read_file(f.relpath).body)
-    except CorpusError:
-        return None
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(gen: Path) -> None:
+    """A new generation reaches the disk before ``live`` points at it."""
+    for path in gen.iterdir():
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(gen)
 
 
 def _claim(owners: dict[str, str], doc: Document, relpath: str) -> None:

@@ -92,11 +92,6 @@ def balance_quotes(text: str) -> tuple[str, list[str]]:
     return text[:at] + " " + text[at + 1:], ["ignored an unpaired quotation mark in the query"]
 
 
-def _family(clause_id: str) -> list[str]:
-    parts = clause_id.split("/")
-    return ["/".join(parts[:i]) for i in range(2, len(parts))]
-
-
 def smallest_units(ranked: list[dict]) -> list[dict]:
     """Keep, for each family of nested units, only the best-scoring one: a clause is dropped
     when one of its ancestors or descendants is already kept."""
@@ -104,12 +99,12 @@ def smallest_units(ranked: list[dict]) -> list[dict]:
     kept_ids: set[str] = set()
     kept_ancestors: set[str] = set()
     for hit in ranked:
-        cid = hit["clause_id"]
-        if cid in kept_ancestors or any(a in kept_ids for a in _family(cid)):
+        cid, ancestors = hit["clause_id"], hit.get("ancestors") or []
+        if cid in kept_ancestors or any(a in kept_ids for a in ancestors):
             continue
         kept.append(hit)
         kept_ids.add(cid)
-        kept_ancestors.update(_family(cid))
+        kept_ancestors.update(ancestors)
     return kept
 
 
