@@ -17,7 +17,7 @@ from .meetings import load_records
 
 LANG = re.compile(r"^(en|zh-Hans|zh-Hant|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
 _REPEATED = re.compile(r"^(.*/[a-z]+_\d+)_\d+$")  # op_1_2: the splitter's second op_1
-DOC_REQUIRED = ("id", "title", "date", "lang", "kind", "source")
+DOC_REQUIRED = ("id", "title", "lang", "kind", "source")  # a date may be unknown
 MEETING_REQUIRED = ("id", "series", "title")  # a date may be unknown to every source
 
 

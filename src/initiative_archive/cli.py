@@ -53,6 +53,9 @@ def archive_options(func: Callable) -> Callable:
         parent = ctx.find_root().params
         corpus = corpus_path(corpus_dir or parent.get("corpus_dir"))
         index = index_path(index_dir or parent.get("index_dir"), corpus)
+        if ctx.info_name != "ingest" and not corpus.is_dir():  # ingest may start a corpus
+            raise NotFoundError(f"no corpus folder at {corpus}",
+                                f"give --corpus DIR or set {CORPUS_ENV}")
         from .archive import Archive
 
         return func(*args, archive=Archive(corpus, index), **kwargs)
@@ -105,6 +108,12 @@ class ArchiveGroup(click.Group):
             return super().invoke(ctx)
         except ArchiveError as exc:
             raise ArchiveFailure(exc) from None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a folder that is a file, a disk that is full, no permission
+            where = f": {exc.filename}" if exc.filename else ""
+            raise ArchiveFailure(ArchiveError(f"{exc.strerror or exc}{where}",
+                                              "check the paths given")) from None
 
 
 _ERROR_PREFIX = re.compile(r"^Error:\s*")

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,10 +91,35 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
                       "end it with a line holding only '---'")
 
 
+#: The YAML types each known key may take; anything else is a problem of that file alone.
+DOCUMENT_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,), "title": (str, int, float), "aliases": (list, str), "date": (str, int),
+    "lang": (str,), "kind": (str,), "issuer": (str,), "author": (str,), "source": (dict, str),
+    "versions": (list,), "translation_of": (str,), "meeting": (str,), "place": (str,),
+    "participants": (dict, list, str, int),
+}
+
+
+def expect_types(data: dict[str, Any], types: dict[str, tuple[type, ...]], where: str) -> None:
+    """CorpusError for the first key whose value has a type the archive cannot use."""
+    for key, allowed in types.items():
+        value = data.get(key)
+        if value is not None and not isinstance(value, allowed):
+            names = " or ".join({list: "a list", dict: "a mapping", str: "text",
+                                 int: "a number", float: "a number"}[t] for t in allowed)
+            raise CorpusError(f"{where}: {key!r} should be {names}, not "
+                              f"{type(value).__name__} {value!r}"[:200])
+    for key in ("aliases", "versions", "adopted"):
+        if isinstance(data.get(key), list) and not all(
+                isinstance(v, str | int | float) for v in data[key]):
+            raise CorpusError(f"{where}: {key!r} should be a list of names")
+
+
 def document_from_text(text: str, where: str, fallback: dict[str, Any] | None = None) -> Document:
     """A document from Markdown with front matter; ``fallback`` fills keys it does not give."""
     front, body, _ = split_front_matter(text, where)
     data = {**(fallback or {}), **{k: v for k, v in front.items() if v not in (None, "")}}
+    expect_types(data, DOCUMENT_TYPES, where)
     missing = [k for k in ("id", "title") if not data.get(k)]
     if missing:
         raise CorpusError(f"{where}: front matter lacks {', '.join(missing)}",
@@ -231,6 +257,16 @@ class Corpus:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+    def keep_source(self, original: Path, doc_id: str) -> str:
+        """Copy an ingested file into ``sources/`` (so a clone is self-contained and ``check``
+        finds it); returns its path relative to the corpus."""
+        target = self.root / "sources" / f"{doc_id}{original.suffix.lower()}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(original, tmp)
+        os.replace(tmp, target)
+        return target.relative_to(self.root).as_posix()
 
     def clauses(self, doc: Document) -> list[Clause]:
         return split_clauses(doc.body, doc.id, doc.lang)

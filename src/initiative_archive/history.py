@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .clauses import split_clauses
+from .errors import CorpusError
 from .model import Document
 
 
@@ -55,7 +56,12 @@ def load_history(corpus_root: Path, doc_id: str) -> dict[str, Any]:
     path = history_path(corpus_root, doc_id)
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, ValueError) as exc:
+        raise CorpusError(f"{path.name}: the revision history cannot be read: "
+                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                          "fix or remove the file in corpus/history/") from None
     return data if isinstance(data, dict) else {}
 
 

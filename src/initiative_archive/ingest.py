@@ -93,7 +93,7 @@ def _candidates(paths: list[Path]) -> list[tuple[Path, str]]:
         if not path.is_dir():
             out.append((path, ""))
             continue
-        root = path.resolve()
+        root = Path(os.path.realpath(path))  # realpath: a link loop is no error
         for folder, dirs, files in os.walk(path):
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -116,7 +116,7 @@ def _candidates(paths: list[Path]) -> list[tuple[Path, str]]:
 def _link_escape(path: Path, root: Path) -> str:
     if not path.is_symlink():
         return ""
-    target = path.resolve()
+    target = Path(os.path.realpath(path))
     if target != root and root not in target.parents:
         return "a link to a file outside the folder (not followed)"
     return ""
@@ -268,6 +268,8 @@ def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool,
             outcome.status = "unchanged"
             return outcome
         _check_free(corpus, doc, old, replace, by_hash.get(digest))
+        doc.source["original_name"] = doc.source.get("file", printable_name(path.name))
+        doc.source["file"] = corpus.keep_source(path, doc.id)
         corpus.write(doc)
     except ArchiveError as exc:
         outcome.reason = exc.message.removeprefix(f"{path.name}: ")

@@ -14,9 +14,17 @@ from typing import Any
 
 import yaml
 
-from .corpus import _plain, normalise_date
+from .corpus import _plain, expect_types, normalise_date
 from .errors import CorpusError, NotFoundError
 from .language import fold_han
+
+RECORD_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,), "series": (str,), "title": (str,), "title_zh": (str,), "name": (str,),
+    "name_zh": (str,), "aliases": (list,), "date": (str, int), "end_date": (str, int),
+    "founded": (str, int), "place": (str,), "host": (str,), "theme": (str,), "adopted": (list,),
+    "meetings": (list,), "statements": (list,), "number": (int, str),
+    "participants": (dict, list, str, int),
+}
 
 
 @dataclass
@@ -75,6 +83,11 @@ def _read_folder(root: Path, folder: str, problems: list[CorpusError]) -> list[R
             continue
         if not isinstance(data, dict) or not data.get("id"):
             problems.append(CorpusError(f"{rel}: a record needs an 'id' key"))
+            continue
+        try:
+            expect_types(data, RECORD_TYPES, rel)
+        except CorpusError as exc:
+            problems.append(exc)
             continue
         out.append(Record(str(data["id"]), _plain(data), rel))
     return out
