@@ -7,7 +7,6 @@ aliases, and reads documents and clauses back for ``show``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,18 +14,13 @@ from .cite import Citable
 from .corpus import Corpus
 from .errors import ArchiveBusyError, NotFoundError
 from .history import retirements
-from .index import IndexStore, UpdateReport
+from .index import IndexStore, Progress, UpdateReport, _quiet
 from .model import Clause, Document, SearchResult
 from .search import Explanation, Filters, explain, run_search
 from .verify import Verdict, candidate_query, judge
 
 CANDIDATES = 30  # clauses the index proposes for a quotation check
 
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass

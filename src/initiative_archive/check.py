@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .corpus import ISO_DATE, KINDS, Corpus, valid_doc_id
+from .corpus import ISO_DATE, KINDS, LANG_TAG, Corpus, valid_doc_id
 from .errors import CorpusError
 from .meetings import load_records
 
-LANG = re.compile(r"^(en|zh-Hans|zh-Hant|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
 _REPEATED = re.compile(r"^(.*/[a-z]+_\d+)_\d+$")  # op_1_2: the splitter's second op_1
 DOC_REQUIRED = ("id", "title", "lang", "kind", "source")  # a date may be unknown
 MEETING_REQUIRED = ("id", "series", "title")  # a date may be unknown to every source
@@ -82,7 +81,7 @@ def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
             out.append(f"{where}: {key} {value!r} is not an ISO 8601 date")
     if doc.kind not in KINDS:
         out.append(f"{where}: unknown kind {doc.kind!r} (one of {', '.join(KINDS)})")
-    if not LANG.match(doc.lang):
+    if not LANG_TAG.match(doc.lang):
         out.append(f"{where}: language {doc.lang!r} is not a BCP 47 tag such as en or zh-Hans")
     source_file = doc.source.get("file")
     if source_file and not (corpus.root / str(source_file)).is_file():

@@ -40,6 +40,11 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
+def _check_range(date_from: str | None, date_to: str | None) -> None:
+    if date_from and date_to and date_from[:len(date_to)] > date_to:
+        raise click.UsageError(f"--from {date_from} is after --to {date_to}")
+
+
 def archive_options(func: Callable) -> Callable:
     """--corpus and --index on every command (they may also come before the command)."""
 
@@ -182,6 +187,7 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
         initiative-archive search '"union catalogue"' --doc kunming-2013
     """
     text = " ".join(query)
+    _check_range(date_from, date_to)
     if explain:
         ex = archive.explain(text, match)
         if fmt == "text":
@@ -198,13 +204,7 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
         echo(cite([archive.citable(h.clause.id) for h in result.hits], cite_style))
         return
     if fmt == "json":
-        data = render.search_json(result, group_by)
-        if explain:
-            import json
-
-            payload = json.loads(data)
-            payload["explain"] = ex.to_dict()
-            data = render.to_json(payload)
+        data = render.search_json(result, group_by, ex.to_dict() if explain else None)
         echo(data + "\n")
     elif fmt == "jsonl":
         echo(render.search_jsonl(result))
@@ -509,6 +509,7 @@ def meetings(series: str | None, date_from: str | None, date_to: str | None,
         initiative-archive meetings --series CDNLAO
         initiative-archive meetings --from 2010 --to 2014 --format json
     """
+    _check_range(date_from, date_to)
     records = load_records(archive.corpus.root)
     for problem in records.problems:
         note(f"warning: {problem.message}")

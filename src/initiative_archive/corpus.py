@@ -28,9 +28,11 @@ import yaml
 
 from .clauses import split_clauses
 from .errors import CorpusError, NotFoundError
+from .language import name_key
 from .model import Clause, Document
 
 ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+LANG_TAG = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")  # BCP 47
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 KINDS = ("initiative", "declaration", "resolution", "law", "regulation", "minutes", "report",
          "presentation", "other")
@@ -171,6 +173,7 @@ class Corpus:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._loaded: tuple[list[CorpusFile], list[Document], list[CorpusError]] | None = None
 
     @property
     def documents_dir(self) -> Path:
@@ -198,14 +201,19 @@ class Corpus:
         return document_from_text(text.replace("\r\n", "\n"), relpath)
 
     def load(self) -> tuple[list[Document], list[CorpusError]]:
-        """Every readable document, and a problem for each file that is not."""
+        """Every readable document, and a problem for each file that is not. Read once while
+        the files stay as they are (a stat of each tells)."""
+        files = self.files()
+        if self._loaded is not None and self._loaded[0] == files:
+            return list(self._loaded[1]), list(self._loaded[2])
         docs, problems = [], []
-        for f in self.files():
+        for f in files:
             try:
                 docs.append(self.read_file(f.relpath))
             except CorpusError as exc:
                 problems.append(exc)
-        return docs, problems
+        self._loaded = (files, docs, problems)
+        return list(docs), list(problems)
 
     def documents(self) -> list[Document]:
         docs, _ = self.load()
@@ -217,9 +225,9 @@ class Corpus:
         for doc in docs:
             if doc.id == name:
                 return doc
-        wanted = _name_key(name)
+        wanted = name_key(name)
         for doc in docs:
-            if any(_name_key(n) == wanted for n in doc.names()):
+            if any(name_key(n) == wanted for n in doc.names()):
                 return doc
         raise NotFoundError(f"no document called {name!r} in {self.root}",
                             "run 'initiative-archive docs' to list them")
@@ -270,9 +278,3 @@ class Corpus:
 
     def clauses(self, doc: Document) -> list[Clause]:
         return split_clauses(doc.body, doc.id, doc.lang)
-
-
-def _name_key(name: str) -> str:
-    from .language import fold_han
-
-    return " ".join(fold_han(name).casefold().replace("《", "").replace("》", "").split())

@@ -24,14 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corpus import ISO_DATE, KINDS, Corpus, content_hash, normalise_date, valid_doc_id
+from .corpus import ISO_DATE, KINDS, LANG_TAG, Corpus, content_hash, normalise_date, valid_doc_id
 from .errors import ArchiveError, IngestError
 from .language import detect_lang
 from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Clause, Document
 from .readers import MAX_BYTES, SourceText, read_source, tidy_body, unsupported
 
-LANGS = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LABELS_ONLY = re.compile(r"^[\W\d_第条章节款项编一二三四五六七八九十百千零〇两]*$")
 
@@ -77,11 +76,6 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, and the files inside folders (sorted, hidden ones skipped)."""
-    return [path for path, _ in _candidates(paths)]
 
 
 def _candidates(paths: list[Path]) -> list[tuple[Path, str]]:
@@ -171,7 +165,7 @@ def build_document(path: Path, overrides: Overrides,
         raise IngestError(f"{where}: date {date!r} is not ISO 8601 (YYYY, YYYY-MM or "
                           "YYYY-MM-DD)")
     lang = str(meta.get("lang") or detect_lang(body))
-    if not LANGS.match(lang):
+    if not LANG_TAG.match(lang):
         raise IngestError(f"{where}: language {lang!r} is not a language tag",
                           "use en, zh-Hans or zh-Hant")
     kind = str(meta.get("kind") or "other")

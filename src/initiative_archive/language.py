@@ -33,6 +33,12 @@ def fold_han(text: str) -> str:
     return "".join(fold_char(ch) if _HAN_RE.match(ch) else ch for ch in text)
 
 
+def name_key(name: str) -> str:
+    """How names are compared: script-folded, case-folded, book-title marks and spacing
+    aside (《东亚图书馆南宁倡议》 = 东亚圖書館南寧倡議)."""
+    return " ".join(fold_han(name).casefold().replace("《", "").replace("》", "").split())
+
+
 def detect_lang(text: str) -> str:
     """``en``, ``zh-Hans`` or ``zh-Hant`` (BCP 47) by script; ``und`` for text with neither."""
     han = _HAN_RE.findall(text)

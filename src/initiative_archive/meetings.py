@@ -16,7 +16,7 @@ import yaml
 
 from .corpus import _plain, expect_types, normalise_date
 from .errors import CorpusError, NotFoundError
-from .language import fold_han
+from .language import name_key
 
 RECORD_TYPES: dict[str, tuple[type, ...]] = {
     "id": (str,), "series": (str,), "title": (str,), "title_zh": (str,), "name": (str,),
@@ -100,17 +100,13 @@ def load_records(corpus_root: Path) -> Records:
     return records
 
 
-def _key(text: str) -> str:
-    return " ".join(fold_han(text).casefold().split())
-
-
 def find_record(records: Records, name: str) -> Record:
-    wanted = _key(name)
+    wanted = name_key(name)
     for record in records.meetings + records.series:
         if record.id == name:
             return record
     for record in records.meetings + records.series:
-        if any(_key(n) == wanted for n in record.names()):
+        if any(name_key(n) == wanted for n in record.names()):
             return record
     raise NotFoundError(f"no meeting or series called {name!r}",
                         "run 'initiative-archive meetings' to list them")
@@ -118,12 +114,12 @@ def find_record(records: Records, name: str) -> Record:
 
 def participant_matches(participants: Any, wanted: str) -> bool:
     """Whether a participants record (mapping, list or text) names ``wanted`` anywhere."""
-    needle = _key(wanted)
+    needle = name_key(wanted)
     if isinstance(participants, dict):
         return any(participant_matches(v, wanted) for v in participants.values())
     if isinstance(participants, list):
         return any(participant_matches(v, wanted) for v in participants)
-    return participants is not None and needle in _key(str(participants))
+    return participants is not None and needle in name_key(str(participants))
 
 
 def filter_meetings(records: Records, series: str | None = None, date_from: str | None = None,
@@ -132,6 +128,8 @@ def filter_meetings(records: Records, series: str | None = None, date_from: str 
     for meeting in sorted(records.meetings, key=lambda m: (not m.date, m.date, m.id)):
         if series and not _series_matches(records, meeting, series):
             continue
+        if (date_from or date_to) and not meeting.date:
+            continue  # a date no source gives is in no date range
         if date_from and meeting.date[:len(date_from)] < date_from:
             continue
         if date_to and meeting.date[:len(date_to)] > date_to:
@@ -145,13 +143,13 @@ def filter_meetings(records: Records, series: str | None = None, date_from: str 
 
 
 def _series_matches(records: Records, meeting: Record, wanted: str) -> bool:
-    key = _key(wanted)
-    if _key(meeting.series) == key:
+    key = name_key(wanted)
+    if name_key(meeting.series) == key:
         return True
     for series in records.series:
-        if any(_key(n) == key for n in series.names()) and (
+        if any(name_key(n) == key for n in series.names()) and (
             meeting.id in (series.data.get("meetings") or [])
-            or _key(meeting.series) in {_key(n) for n in series.names()}
+            or name_key(meeting.series) in {name_key(n) for n in series.names()}
         ):
             return True
     return False

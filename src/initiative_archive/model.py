@@ -41,9 +41,6 @@ class Clause:
     def depth(self) -> int:
         return self.path.count("/")
 
-    def is_ancestor_of(self, other_id: str) -> bool:
-        return other_id.startswith(self.id + "/")
-
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["clause_id"] = data.pop("id")

@@ -53,9 +53,5 @@ def roman_to_int(text: str) -> int:
     return total
 
 
-def is_roman(text: str) -> bool:
-    return bool(text) and all(ch in _ROMAN for ch in text.lower())
-
-
 def letter_to_int(text: str) -> int:
     return ord(text.lower()) - ord("a") + 1

@@ -69,9 +69,12 @@ def mark(text: str, spans: Iterable[tuple[int, int]], color: bool) -> str:
 
 # -- search --------------------------------------------------------------------------------
 
-def search_json(result: SearchResult, group_by: str | None = None) -> str:
+def search_json(result: SearchResult, group_by: str | None = None,
+                explanation: dict[str, Any] | None = None) -> str:
     data = result.to_dict()
     data["archive_version"] = __version__
+    if explanation is not None:
+        data["explain"] = explanation
     if group_by == "doc":
         data["groups"] = [{"doc_id": d, "doc_title": hits[0].doc_title,
                            "clause_ids": [h.clause.id for h in hits]}

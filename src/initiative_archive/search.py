@@ -144,16 +144,6 @@ def _leaves(query: Query) -> list[Query]:
     return [leaf for child in query.children() for leaf in _leaves(child)]
 
 
-def _terms(query: Query) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for leaf in _leaves(query):
-        if isinstance(leaf, Phrase):
-            out.extend((leaf.fieldname, w) for w in leaf.words)
-        elif isinstance(leaf, Term):
-            out.append((leaf.fieldname, leaf.text))
-    return out
-
-
 def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     merged: list[list[int]] = []
     for start, end in sorted(spans):
@@ -193,9 +183,7 @@ def suggest(searcher, text: str) -> str | None:
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:
-    lower = text.lower()
-    at = lower.find(word)
-    return text if at < 0 else text[:at] + replacement + text[at + len(word):]
+    return re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text, count=1)
 
 
 def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: str = "any",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .language import HAN, fold_han
@@ -67,7 +67,6 @@ class Verdict:
     doc_title: str = ""
     similarity: float = 0.0
     diff: str = ""
-    candidates: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         c = self.clause
