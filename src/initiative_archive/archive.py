@@ -15,6 +15,7 @@ from .corpus import Corpus
 from .errors import ArchiveBusyError, NotFoundError
 from .history import retirements
 from .index import IndexStore, Progress, UpdateReport, _quiet
+from .meetings import Record, find_record, load_records
 from .model import Clause, Document, SearchResult
 from .search import Explanation, Filters, explain, run_search
 from .verify import Verdict, candidate_query, judge
@@ -32,6 +33,23 @@ class ClauseView:
     ancestors: list[Clause] = field(default_factory=list)
     children: list[Clause] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DocumentView:
+    """A document with its clauses in order and its other versions: ``show DOC``."""
+
+    document: Document
+    clauses: list[Clause]
+    related: dict[str, list[str]]
+
+
+@dataclass
+class RecordView:
+    """A meeting or series record, with the titles of the documents it links to."""
+
+    record: Record
+    titles: dict[str, str]
 
 
 class Archive:
@@ -121,6 +139,22 @@ class Archive:
 
     def clauses(self, doc: Document) -> list[Clause]:
         return self.corpus.clauses(doc)
+
+    def lookup(self, item_id: str) -> ClauseView | DocumentView | RecordView:
+        """Whatever an id (or a title or alias) names: a clause, a document, a meeting."""
+        if "/" in item_id:
+            return self.clause(item_id)
+        try:
+            doc = self.document(item_id)
+        except NotFoundError:
+            try:
+                record = find_record(load_records(self.corpus.root), item_id)
+            except NotFoundError:
+                raise NotFoundError(f"no document, meeting or series called {item_id!r}",
+                                    "run 'initiative-archive docs' or 'meetings' to list them"
+                                    ) from None
+            return RecordView(record, {d.id: d.title for d in self.documents()})
+        return DocumentView(doc, self.clauses(doc), self.related(doc))
 
     def clause(self, clause_id: str) -> ClauseView:
         doc_id, _, path = clause_id.partition("/")

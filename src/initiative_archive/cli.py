@@ -25,7 +25,7 @@ from .corpus import ISO_DATE, KINDS
 from .errors import ArchiveError, NotFoundError
 from .export import CSV_COLUMNS, export_records
 from .ingest import Limits, Outcome, Overrides, ingest_files
-from .meetings import filter_meetings, find_record, load_records, participant_matches
+from .meetings import filter_meetings, load_records, participant_matches
 from .verify import quotations_in
 
 if TYPE_CHECKING:  # the archive loads Whoosh: only commands that use it import it
@@ -230,29 +230,10 @@ def show(item_id: str, fmt: str, archive: Archive) -> None:
         initiative-archive show prc-public-library-law-2018/art_33/para_2/item_1 --format json
         initiative-archive show cdnlao-04
     """
-    records = load_records(archive.corpus.root)
-    if "/" not in item_id and not _is_document(archive, item_id):
-        try:
-            record = find_record(records, item_id)
-        except ArchiveError:
-            raise NotFoundError(f"no document, meeting or series called {item_id!r}",
-                                "run 'initiative-archive docs' or 'meetings' to list them") \
-                from None
-        titles = {d.id: d.title for d in archive.documents()}
-        echo(render.to_json(render.record_dict(record, titles)) + "\n" if fmt == "json"
-             else render.record_text(record, titles))
-        return
-    if "/" in item_id:
-        view = archive.clause(item_id)
-        for message in view.notices:
-            note(f"note: {message}")
-        echo(render.to_json(render.clause_view_dict(view)) + "\n" if fmt == "json"
-             else render.clause_view_text(view))
-        return
-    doc = archive.document(item_id)
-    clauses, related = archive.clauses(doc), archive.related(doc)
-    echo(render.to_json(render.document_dict(doc, clauses, related)) + "\n" if fmt == "json"
-         else render.document_text(doc, clauses, related))
+    view = archive.lookup(item_id)
+    for message in getattr(view, "notices", []):
+        note(f"note: {message}")
+    echo(render.view_json(view) + "\n" if fmt == "json" else render.view_text(view))
 
 
 @cli.command()
@@ -481,14 +462,6 @@ def export(fmt: str, output: Path | None, archive: Archive) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         note(f"wrote {len(records)} records to {output}")
-
-
-def _is_document(archive: Archive, name: str) -> bool:
-    try:
-        archive.document(name)
-    except ArchiveError:
-        return False
-    return True
 
 
 @cli.command()

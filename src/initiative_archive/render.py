@@ -18,7 +18,7 @@ from . import __version__
 from .model import Clause, Document, Hit, SearchResult
 
 if TYPE_CHECKING:
-    from .archive import ClauseView
+    from .archive import ClauseView, DocumentView, RecordView
     from .search import Explanation
 
 BOLD_YELLOW, BOLD, DIM, RESET = "\x1b[1;33m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -317,3 +317,24 @@ def verdict_table(verdicts: list, citations: dict[str, str]) -> str:
     exact = sum(v.status == "exact" for v in verdicts)
     lines.append(f"{exact} of {len(verdicts)} quotations exact.")
     return "\n".join(lines) + "\n"
+
+
+def view_json(view: ClauseView | DocumentView | RecordView) -> str:
+    """``show``'s JSON for whatever the id named."""
+    from .archive import ClauseView, DocumentView
+
+    if isinstance(view, ClauseView):
+        return to_json(clause_view_dict(view))
+    if isinstance(view, DocumentView):
+        return to_json(document_dict(view.document, view.clauses, view.related))
+    return to_json(record_dict(view.record, view.titles))
+
+
+def view_text(view: ClauseView | DocumentView | RecordView) -> str:
+    from .archive import ClauseView, DocumentView
+
+    if isinstance(view, ClauseView):
+        return clause_view_text(view)
+    if isinstance(view, DocumentView):
+        return document_text(view.document, view.clauses, view.related)
+    return record_text(view.record, view.titles)
