@@ -93,11 +93,21 @@ class Archive:
 
     def verify(self, quotation: str) -> Verdict:
         """Whether a quotation is exact, differs from its source, or is not in the archive."""
-        query = candidate_query(quotation)
-        if not query:
-            return Verdict(quotation, "not-found")
-        result = self.search(query, limit=CANDIDATES, nested=True)
-        return judge(quotation, [(h.clause, h.doc_title) for h in result.hits])
+        return self.verify_all([quotation])[0]
+
+    def verify_all(self, quotations: list[str]) -> list[Verdict]:
+        """Each quotation's verdict; the index is brought up to date and opened once."""
+        self.ensure_index()
+        ix = self.store.open()
+        verdicts = []
+        for quotation in quotations:
+            query = candidate_query(quotation)
+            if not query:
+                verdicts.append(Verdict(quotation, "not-found"))
+                continue
+            result = run_search(ix, query, Filters(), CANDIDATES, "any", True)
+            verdicts.append(judge(quotation, [(h.clause, h.doc_title) for h in result.hits]))
+        return verdicts
 
     def citable(self, item_id: str) -> Citable:
         """A document (by id, title or alias) or a clause (by id), as something to cite."""

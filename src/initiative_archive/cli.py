@@ -421,7 +421,7 @@ def verify(quotation: str | None, draft: Path | None, fmt: str, archive: Archive
         quotes = quotations_in(draft.read_text(encoding="utf-8-sig", errors="replace"))
     else:
         quotes = [quotation or ""]
-    verdicts = [archive.verify(q) for q in quotes]
+    verdicts = archive.verify_all(quotes)
     citations = {v.clause.id: cite([archive.citable(v.clause.id)], "chicago").strip()
                  for v in verdicts if v.clause is not None}
     if fmt == "json":

@@ -174,6 +174,7 @@ class Corpus:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         self._loaded: tuple[list[CorpusFile], list[Document], list[CorpusError]] | None = None
+        self._clauses: dict[tuple[str, str, str], list[Clause]] = {}
 
     @property
     def documents_dir(self) -> Path:
@@ -277,4 +278,8 @@ class Corpus:
         return target.relative_to(self.root).as_posix()
 
     def clauses(self, doc: Document) -> list[Clause]:
-        return split_clauses(doc.body, doc.id, doc.lang)
+        """A document's clauses, split once per text (citing many hits asks again and again)."""
+        key = (doc.id, doc.lang, doc.body)
+        if key not in self._clauses:
+            self._clauses[key] = split_clauses(doc.body, doc.id, doc.lang)
+        return list(self._clauses[key])
