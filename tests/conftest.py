@@ -3,10 +3,17 @@
 Every test runs with INITIATIVE_ARCHIVE_CORPUS and INITIATIVE_ARCHIVE_INDEX pointing into its own
 tmp_path, so nothing ever reads or writes the repository's index/. Tests that want the shipped
 corpus name it explicitly (``CORPUS``) together with the session index built once here.
+
+The shipped corpus is what a user has after ``fetch --mirror ../shared/sources``: the committed
+files plus the catalogued third-party texts, which the repository never holds. It is assembled
+once per test run in a temporary folder, the texts read from ``../shared/sources`` (or the folder
+INITIATIVE_ARCHIVE_TEST_MIRROR names).
 """
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -19,18 +26,39 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from initiative_archive import Archive
 from initiative_archive.cli import main
 from initiative_archive.config import CORPUS_ENV, INDEX_ENV
+from initiative_archive.fetch import fetch
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
-SOURCES = CORPUS / "sources"
-SHIPPED_IDS = {
-    "nanning-2012",
-    "kunming-2013",
-    "nlc-2017-prospects",
+REPO_CORPUS = ROOT / "corpus"
+MIRROR = Path(os.environ.get("INITIATIVE_ARCHIVE_TEST_MIRROR") or ROOT.parent / "shared" / "sources")
+COMMITTED_IDS = {"nanning-2012", "kunming-2013", "nlc-2017-prospects"}
+CATALOGUED_IDS = {
     "prc-public-library-law-2018",
     "prc-public-cultural-services-law-2016",
     "beijing-library-regulations-2002",
+    "shanghai-public-library-regulations-2024",
+    "shanghai-public-cultural-services-regulations-2020",
+    "prc-public-cultural-sports-facilities-regulations-2003",
 }
+SHIPPED_IDS = COMMITTED_IDS | CATALOGUED_IDS
+
+
+def assemble_shipped_corpus(dest: Path) -> Path:
+    """The committed corpus copied to ``dest`` (its fetched texts left behind), then every
+    catalogued text fetched into it from the mirror."""
+    shutil.copytree(REPO_CORPUS, dest, ignore=shutil.ignore_patterns("external", ".*.lock"))
+    refused = [f"{o.doc_id}: {o.reason}" for o in fetch(dest, mirror=str(MIRROR))
+               if o.status == "refused"]
+    if refused:
+        raise RuntimeError(f"the tests need the catalogued texts from {MIRROR}: "
+                           + "; ".join(refused))
+    return dest
+
+
+_SHIPPED_HOME = Path(tempfile.mkdtemp(prefix="initiative-archive-shipped-"))
+atexit.register(shutil.rmtree, _SHIPPED_HOME, True)
+CORPUS = assemble_shipped_corpus(_SHIPPED_HOME / "corpus")
+SOURCES = CORPUS / "sources"
 
 # Hypothesis keeps caches in .hypothesis/ of the working folder: keep them out of the repository,
 # and keep no example database. No deadline: the first Chinese example may load jieba.
@@ -71,7 +99,9 @@ def copy_corpus(dest: Path, doc_ids: list[str]) -> Path:
     """A corpus folder at ``dest`` holding copies of some shipped documents."""
     (dest / "documents").mkdir(parents=True)
     for doc_id in doc_ids:
-        shutil.copy(CORPUS / "documents" / f"{doc_id}.md", dest / "documents")
+        found = [p for p in (CORPUS / "documents", CORPUS / "external" / "documents")
+                 if (p / f"{doc_id}.md").is_file()]
+        shutil.copy(found[0] / f"{doc_id}.md", dest / "documents")
     return dest
 
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 import shutil
 import warnings
-from pathlib import Path
 
 import bibtexparser
 import pytest
 import rispy
 from click.testing import CliRunner
-from conftest import copy_corpus
+from conftest import (
+    CORPUS,  # noqa: E402  (the shipped corpus, with the catalogued texts fetched)
+    copy_corpus,
+)
 
 from initiative_archive import Archive
 from initiative_archive.cli import cli
-
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def run(archive: Archive, *args: str):

@@ -7,13 +7,11 @@ source; nothing else is forgiven.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS  # noqa: E402  (the shipped corpus, with the catalogued texts fetched)
 
 from initiative_archive.corpus import Corpus
-
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def fold(text: str) -> str:

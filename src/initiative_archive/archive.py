@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from .catalog import Entry
 from .cite import Citable
 from .corpus import Corpus
 from .errors import ArchiveBusyError, NotFoundError
@@ -88,8 +90,17 @@ class Archive:
         filters = filters or Filters()
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
         result = run_search(self.store.open(), query, filters, limit, match, nested)
-        result.notices = notices + result.notices
+        result.notices = notices + result.notices + self.unfetched_notice()
         return result
+
+    def unfetched_notice(self) -> list[str]:
+        """Catalogued texts not fetched yet are not searched: say so, and how to add them."""
+        missing = self.corpus.catalog().missing()
+        if not missing:
+            return []
+        what = "text is" if len(missing) == 1 else "texts are"
+        return [f"note: {len(missing)} catalogued {what} not fetched yet and not searched "
+                "(run 'initiative-archive fetch')"]
 
     def verify(self, quotation: str) -> Verdict:
         """Whether a quotation is exact, differs from its source, or is not in the archive."""
@@ -124,6 +135,33 @@ class Archive:
     def documents(self) -> list[Document]:
         return self.corpus.documents()
 
+    def listing(self, names: list[str] | None = None, kinds: list[str] | None = None,
+                langs: list[str] | None = None, participant: str | None = None
+                ) -> list[dict[str, Any]]:
+        """What ``docs`` lists: a summary of each document that passes the filters, and of
+        each catalogued text not fetched yet (``fetched: false``), by date."""
+        from .meetings import participant_matches
+        from .render import document_summary
+
+        wanted: set[str] | None = None
+        if names:
+            wanted = set()
+            for name in names:
+                entry = self.corpus.catalogued(name)
+                wanted.add(entry.id if entry else self.corpus.find(name).id)
+
+        def keep(doc_id: str, kind: str, lang: str, participants: Any) -> bool:
+            return ((wanted is None or doc_id in wanted) and (not kinds or kind in kinds)
+                    and (not langs or any(lang == w or lang.startswith(w + "-") for w in langs))
+                    and (not participant or participant_matches(participants, participant)))
+
+        rows = [{**document_summary(doc, self.clauses(doc)), "fetched": True}
+                for doc in self.documents()
+                if keep(doc.id, doc.kind, doc.lang, doc.meta.get("participants"))]
+        rows += [catalogued_summary(entry) for entry in self.corpus.catalog().missing()
+                 if keep(entry.id, str(entry.get("kind")), str(entry.get("lang")), None)]
+        return sorted(rows, key=lambda r: (r["date"], r["doc_id"]))
+
     def document(self, name: str) -> Document:
         return self.corpus.find(name)
 
@@ -156,10 +194,12 @@ class Archive:
             return self.clause(item_id)
         try:
             doc = self.document(item_id)
-        except NotFoundError:
+        except NotFoundError as exc:
             try:
                 record = find_record(load_records(self.corpus.root), item_id)
             except NotFoundError:
+                if self.corpus.catalogued(item_id):
+                    raise exc from None  # "catalogued but not fetched yet"
                 raise NotFoundError(f"no document, meeting or series called {item_id!r}",
                                     "run 'initiative-archive docs' or 'meetings' to list them"
                                     ) from None
@@ -173,6 +213,11 @@ class Archive:
         wanted = f"{doc.id}/{path}"
         by_id = {c.id: c for c in clauses}
         retired = retirements(self.corpus.root, wanted)
+        renamed = self.corpus.catalog().renamed(wanted)
+        if wanted not in by_id and renamed in by_id:
+            view = self.clause(renamed)
+            view.notices.insert(0, f"{wanted} is a retired id: its words are now at {renamed}")
+            return view
         if wanted not in by_id:
             if retired:
                 raise NotFoundError(_retired_message(retired[-1], wanted),
@@ -188,6 +233,14 @@ class Archive:
             parent = by_id[parent].parent
         children = [c for c in clauses if c.parent == clause.id]
         return ClauseView(doc, clause, ancestors, children, notices)
+
+
+def catalogued_summary(entry: Entry) -> dict[str, Any]:
+    """A catalogued text not fetched yet, as ``docs`` lists it."""
+    return {"doc_id": entry.id, "title": entry.title, "date": str(entry.get("date") or ""),
+            "kind": str(entry.get("kind")), "lang": str(entry.get("lang")),
+            "issuer": str(entry.get("issuer")), "aliases": list(entry.get("aliases") or []),
+            "clauses": None, "fetched": False}
 
 
 def _retired_message(entry: dict, clause_id: str) -> str:

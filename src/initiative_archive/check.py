@@ -8,9 +8,11 @@ present. Each problem is one line naming the file.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
+from .catalog import catalog_problems, load_catalog
 from .corpus import ISO_DATE, KINDS, LANG_TAG, Corpus, valid_doc_id
 from .errors import CorpusError
 from .meetings import load_records
@@ -34,6 +36,7 @@ def check_corpus(root: Path) -> list[str]:
             problems.append(exc.message)
             continue
         docs.append(doc)
+    problems += catalog_problems(root) + _fetched_problems(root)
     records = load_records(root)
     problems += [p.message for p in records.problems]
     meeting_ids = {m.id for m in records.meetings}
@@ -103,6 +106,28 @@ def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
                        f"the second is {clause.id!r}")
         if not clause.text.strip():
             out.append(f"{where}: clause {clause.id!r} is empty")
+    return out
+
+
+def _fetched_problems(root: Path) -> list[str]:
+    """A fetched text whose bytes are no longer the catalogue's, or a transcription whose text
+    is gone: fetch again."""
+    try:
+        catalog = load_catalog(root, skip_broken=True)
+    except CorpusError:
+        return []  # catalog_problems names it
+    out = []
+    for entry in catalog.entries:
+        source, document = catalog.source_path(entry), catalog.document_path(entry)
+        if not source.is_file():
+            if document.is_file():
+                out.append(f"{document.relative_to(root)}: its source {entry.file} is missing "
+                           f"(run 'initiative-archive fetch {entry.id}')")
+            continue
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        if digest != entry.sha256:
+            out.append(f"{source.relative_to(root)}: SHA-256 {digest} is not the catalogue's "
+                       f"(run 'initiative-archive fetch {entry.id}')")
     return out
 
 

@@ -8,7 +8,8 @@ are nested into a tree:
   (``art_N``) holds paragraphs (``para_N``, only where it has more than one) which hold items
   (``item_N``).
 * Declarations, initiatives, minutes: unlabelled paragraphs before the first numbered clause are
-  ``preamble_N``; numbered or bulleted clauses are ``op_N`` with nested ``item_N``; paragraphs
+  ``preamble_N``, unless a ``<!-- INFO END -->`` line closes them: then they are a law's title
+  notes (题注: when it was adopted and amended), ``note_N``, which are no preamble; numbered or bulleted clauses are ``op_N`` with nested ``item_N``; paragraphs
   after the last one are ``closing_N``.
 
 Ids follow the spirit of Akoma Ntoso eIds and depend only on the document id and the structure,
@@ -54,6 +55,9 @@ _ENUMS: list[tuple[str, re.Pattern[str]]] = [
     ("ROMAN-dot", re.compile(rf"^(([IVXLC]{{1,6}})\.){_SP}+")),
     ("bullet", re.compile(rf"^(([-*•·▪●◦‣])(?:{_SP}+[-*•·▪●◦‣])*){_SP}+")),
 ]
+_COMMENT = re.compile(r"^<!--.*-->$")
+#: The line that closes a law's title notes (题注) in the LawRefBook layout.
+NOTES_END = "<!-- INFO END -->"
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 _HAN_OR_CJK_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _FORMAT_MARKS = re.compile(r"\*\*|__|`")
@@ -66,7 +70,7 @@ _TERMINAL = (".", "。", ";", "；", "!", "！", "?", "？", ":", "：", ",", "�
 class _Block:
     start: int
     end: int
-    kind: str  # heading, division, article, enum, para
+    kind: str  # heading, division, article, enum, para, comment
     label: str = ""
     text_start: int = 0
     style: str = ""
@@ -116,6 +120,10 @@ def split_blocks(body: str) -> list[_Block]:
             previous_blank = True
             continue
         lead = start + len(line) - len(line.lstrip(" \t\u3000"))
+        if _COMMENT.match(stripped):  # invisible in Markdown: no words, but it may mark a place
+            blocks.append(_Block(lead, lead + len(stripped), "comment", stripped))
+            previous_blank = True
+            continue
         block = _classify(stripped, lead)
         block.end = lead + len(stripped)
         ends = _CJK_PARAGRAPH_END if blank_separated else _PARAGRAPH_END
@@ -188,6 +196,15 @@ class _TreeBuilder:
 
     def add(self, block: _Block) -> None:
         getattr(self, f"_add_{block.kind}")(block)
+
+    def _add_comment(self, block: _Block) -> None:
+        """``<!-- INFO END -->`` before any article or numbered clause: the paragraphs above
+        it are title notes, not a preamble."""
+        if block.label != NOTES_END or self.saw_structure:
+            return
+        for node in self.roots:
+            if node.segment == "preamble":
+                node.segment = node.role = "note"
 
     def _add_heading(self, block: _Block) -> None:
         self._close_all()
@@ -335,7 +352,7 @@ def _detach_closing(roots: list[_Node], body: str) -> list[_Node]:
 def _number_roots(roots: list[_Node]) -> None:
     counters: dict[str, int] = {}
     for node in roots:
-        if node.segment in ("preamble", "closing"):
+        if node.segment in ("preamble", "note", "closing"):
             counters[node.segment] = counters.get(node.segment, 0) + 1
             node.segment = f"{node.segment}_{counters[node.segment]}"
 
@@ -402,17 +419,18 @@ def _node_text(node: _Node, body: str) -> str:
     for child in node.children:
         child_text = _node_text(child, body)
         label = "" if child.unit == "paragraph" else child.block.label
-        if label and not _HAN_OR_CJK_PUNCT.match(label[-1]):
-            label += " "  # "(a) exchange", but "（一）章程" as Chinese writes it
+        if label and child.block.text_start > child.block.start + len(label):
+            label += " "  # "(a) exchange", but "（一）章程" and "(一)未按照" as written
         parts.append(f"{label}{child_text}" if label else child_text)
     return "\n".join(p for p in parts if p)
 
 
 _EN_PINPOINT = {"art": "art. {n}", "para": "para. {n}", "item": "item {n}", "op": "para. {n}",
-                "preamble": "preambular para. {n}", "closing": "closing para. {n}",
+                "preamble": "preambular para. {n}",
+                "note": "title note {n}", "closing": "closing para. {n}",
                 "chp": "ch. {n}", "sec": "section {n}", "part": "part {n}"}
 _ZH_PINPOINT = {"art": "第{cn}条", "chp": "第{cn}章", "part": "第{cn}编", "para": "第{cn}款",
-                "item": "第{cn}项", "preamble": "序言第{cn}段",
+                "item": "第{cn}项", "preamble": "序言第{cn}段", "note": "题注第{cn}段",
                 "closing": "结尾第{cn}段", "sec": "第{cn}节", "op": "第{cn}点"}
 
 

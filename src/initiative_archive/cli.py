@@ -6,12 +6,13 @@ Exit status: 0 success (a search with no hits included), 1 a failure the user ca
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from .corpus import ISO_DATE, KINDS
 from .errors import ArchiveError, NotFoundError
 from .export import CSV_COLUMNS, export_records
 from .ingest import Limits, Outcome, Overrides, ingest_files
-from .meetings import filter_meetings, load_records, participant_matches
+from .meetings import filter_meetings, load_records
 from .verify import quotations_in
 
 if TYPE_CHECKING:  # the archive loads Whoosh: only commands that use it import it
@@ -148,7 +149,7 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
 @click.option("--lang", "langs", multiple=True, metavar="LANG",
               help="Only clauses in this language: en, zh (both scripts), zh-Hans, zh-Hant.")
 @click.option("--role", "roles", multiple=True,
-              type=click.Choice(["preamble", "operative", "heading", "closing"]),
+              type=click.Choice(["preamble", "note", "operative", "heading", "closing"]),
               help="Only clauses of this role; repeatable.")
 @click.option("--from", "date_from", metavar="DATE", callback=_check_date,
               help="Only documents dated on or after DATE (YYYY[-MM[-DD]]).")
@@ -250,6 +251,7 @@ def docs(names: tuple[str, ...], kinds: tuple[str, ...], langs: tuple[str, ...],
     """List the archived documents: id, date, kind, language, clause count, title.
 
     NAMES, if given, are ids, titles or aliases of the documents to list.
+    Catalogued texts that are not fetched yet are listed too, marked as such.
 
     \b
     Examples:
@@ -257,24 +259,12 @@ def docs(names: tuple[str, ...], kinds: tuple[str, ...], langs: tuple[str, ...],
         initiative-archive docs 东亚图书馆南宁倡议
         initiative-archive docs --participant Cambodia
     """
-    wanted = set(archive.corpus.resolve_ids(list(names))) if names else None
-    rows = []
-    for doc in sorted(archive.documents(), key=lambda d: (d.date, d.id)):
-        if wanted is not None and doc.id not in wanted:
-            continue
-        if participant and not participant_matches(doc.meta.get("participants"), participant):
-            continue
-        if kinds and doc.kind not in kinds:
-            continue
-        if langs and not any(doc.lang == lang or doc.lang.startswith(lang + "-")
-                             for lang in langs):
-            continue
-        rows.append(render.document_summary(doc, archive.clauses(doc)))
+    rows = archive.listing(list(names), list(kinds), list(langs), participant)
     if fmt == "json":
         echo(render.to_json({"archive_version": __version__, "documents": rows}) + "\n")
     elif fmt == "csv":
         echo(render.to_csv(rows, ["doc_id", "date", "kind", "lang", "clauses", "title",
-                                  "issuer", "aliases"]))
+                                  "issuer", "aliases", "fetched"]))
     else:
         echo(render.docs_text(rows))
 
@@ -375,6 +365,86 @@ def index_command(rebuild: bool, archive: Archive) -> None:
              f"{report.unchanged} unchanged.\n")
     if report.problems:
         sys.exit(1)
+
+
+@cli.command("fetch")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--mirror", metavar="DIR|URL",
+              help="Read the files from a copy instead of their download addresses: a folder, "
+                   "or an http(s) base address, holding the catalogued file names flat.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=_LIMITS.max_bytes,
+              show_default=True, metavar="N", help="Refuse files larger than N bytes.")
+@format_option(("text", "json"))
+@archive_options
+def fetch_command(ids: tuple[str, ...], mirror: str | None, max_bytes: int, fmt: str,
+                  archive: Archive) -> None:
+    """Download the catalogued third-party texts (Chinese laws and regulations) into the corpus.
+
+    These texts are not in the repository: corpus/catalog.yaml names each one
+    with its download address (at a pinned commit of LawRefBook/Laws, which
+    takes them from flk.npc.gov.cn) and its SHA-256. Each file is checked
+    against its SHA-256 and layout, kept in corpus/external/ (git-ignored),
+    transcribed into a corpus document, and indexed. No ID means every
+    catalogued text. A text already fetched is not downloaded again.
+
+    Exit 0 when every text named is present; 1 when one was refused (a wrong
+    SHA-256, a broken download, a file missing from the mirror) or the network
+    cannot be reached; 2 for an id not in the catalogue.
+
+    \b
+    Examples:
+        initiative-archive fetch
+        initiative-archive fetch --mirror ../shared/sources
+        initiative-archive fetch prc-public-library-law-2018 --mirror https://example.org/laws/
+    """
+    from .fetch import fetch
+
+    catalog = archive.corpus.catalog()
+    unknown = [i for i in ids if catalog.find(i) is None]
+    if unknown:
+        raise click.BadParameter(
+            f"not catalogued: {', '.join(unknown)} (catalogued: "
+            f"{', '.join(e.id for e in catalog.entries) or 'none'})", param_hint="ID")
+    limits = dataclasses.replace(_LIMITS, max_bytes=max_bytes)
+    with byte_progress(sum(int(e.get("bytes") or 0) for e in catalog.entries
+                           if not ids or e.id in ids)) as progress:
+        outcomes = fetch(archive.corpus.root, list(ids), mirror, limits, progress)
+    if fmt == "json":
+        echo(render.to_json({"texts": [o.to_dict() for o in outcomes]}) + "\n")
+    else:
+        for o in outcomes:
+            echo(_fetch_line(o) + "\n")
+    if any(o.status in ("fetched", "updated") for o in outcomes):
+        report = archive.index(progress=progress_printer())
+        for problem in report.problems:
+            note(f"warning: {problem.message}")
+    if any(o.status == "refused" for o in outcomes):
+        sys.exit(1)
+
+
+def _fetch_line(o: Any) -> str:
+    return {
+        "fetched": f"fetched    {o.doc_id}: {o.size:,} bytes from {o.origin}, SHA-256 checked",
+        "updated": f"updated    {o.doc_id}: already fetched; transcription renewed from the "
+                   "catalogue",
+        "unchanged": f"unchanged  {o.doc_id}: already fetched, SHA-256 checked",
+        "refused": f"refused    {o.doc_id}: {o.reason}",
+    }[o.status]
+
+
+@contextlib.contextmanager
+def byte_progress(total: int) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr while bytes arrive, only on a terminal."""
+    if not sys.stderr.isatty() or not total:
+        yield lambda _id, _done, _total: None
+        return
+    done: dict[str, int] = {}
+    with click.progressbar(length=total, label="fetching", file=sys.stderr) as bar:
+        def advance(doc_id: str, size: int, _expected: int) -> None:
+            bar.update(size - done.get(doc_id, 0))
+            done[doc_id] = size
+
+        yield advance
 
 
 @cli.command("cite")

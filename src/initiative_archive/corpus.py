@@ -6,6 +6,8 @@ Layout::
     corpus/meetings/<id>.yaml   one meeting record
     corpus/series/<id>.yaml     one meeting series
     corpus/sources/             the files the documents were transcribed from
+    corpus/catalog.yaml         third-party texts known by metadata only (see catalog.py)
+    corpus/external/            those texts once fetched, and their transcriptions (git-ignored)
 
 Files are human-readable and diffable; everything else (the index) is derived from them.
 Writes go to a temporary file first and are renamed into place, so a crash never leaves half a
@@ -26,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from .catalog import EXTERNAL_DIR, Catalog, Entry, load_catalog
 from .clauses import split_clauses
 from .errors import CorpusError, NotFoundError
 from .language import name_key
@@ -180,14 +183,20 @@ class Corpus:
     def documents_dir(self) -> Path:
         return self.root / "documents"
 
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """Where documents are: the committed ones, then the fetched catalogued texts."""
+        return self.documents_dir, self.root / EXTERNAL_DIR / "documents"
+
     def files(self) -> list[CorpusFile]:
-        if not self.documents_dir.is_dir():
-            return []
         out = []
-        for path in sorted(self.documents_dir.glob("*.md")):
-            stat = path.stat()
-            out.append(CorpusFile(path.relative_to(self.root).as_posix(), stat.st_mtime_ns,
-                                  stat.st_size))
+        for folder in self.folders:
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.glob("*.md")):
+                stat = path.stat()
+                out.append(CorpusFile(path.relative_to(self.root).as_posix(), stat.st_mtime_ns,
+                                      stat.st_size))
         return out
 
     def read_file(self, relpath: str) -> Document:
@@ -230,8 +239,24 @@ class Corpus:
         for doc in docs:
             if any(name_key(n) == wanted for n in doc.names()):
                 return doc
+        entry = self.catalogued(name)
+        if entry is not None:
+            raise NotFoundError(f"{entry.id} ({entry.title}) is catalogued but not fetched yet",
+                                f"run 'initiative-archive fetch {entry.id}'")
         raise NotFoundError(f"no document called {name!r} in {self.root}",
                             "run 'initiative-archive docs' to list them")
+
+    def catalog(self) -> Catalog:
+        return load_catalog(self.root)
+
+    def catalogued(self, name: str) -> Entry | None:
+        """The catalogue entry a name (id, title or alias) means, fetched or not."""
+        wanted = name_key(name)
+        for entry in self.catalog().entries:
+            names = [entry.id, entry.title, *(entry.get("aliases") or [])]
+            if name == entry.id or any(name_key(str(n)) == wanted for n in names):
+                return entry
+        return None
 
     def resolve_ids(self, names: list[str]) -> list[str]:
         return [self.find(name).id for name in names]

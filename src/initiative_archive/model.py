@@ -23,7 +23,7 @@ class Clause:
     id: str
     doc_id: str
     label: str
-    role: str  # preamble, operative, heading, closing
+    role: str  # preamble, note (a law's title notes, 题注), operative, heading, closing
     unit: str  # article, paragraph, item, clause, chapter, section, heading, paragraph
     text: str
     span: tuple[int, int]

@@ -2,32 +2,95 @@
 
 Text is for reading (highlights in colour only when asked, i.e. on a terminal); JSON and CSV are
 contracts other tools read. CSV cells that a spreadsheet would run as a formula are neutralised;
-JSON is always valid (control characters escaped).
+JSON is always valid: strict (no NaN), UTF-8 (no lone surrogates), whatever YAML type a front
+matter value has (bytes, sets, dates become text or lists).
+
+Nothing a document, a file name or an option holds can drive the terminal: every text rendering
+strips control characters as its last step (``textclean``), our own colours going in only around
+text already cleaned; JSON writes them as \\u escapes and CSV drops them.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import datetime
 import io
 import json
+import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .model import Clause, Document, Hit, SearchResult
+from .textclean import UNSAFE, strip_controls
 
 if TYPE_CHECKING:
     from .archive import ClauseView, DocumentView, RecordView
     from .search import Explanation
 
 BOLD_YELLOW, BOLD, DIM, RESET = "\x1b[1;33m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_OWN_CODES = re.compile(r"(\x1b\[(?:1;33|1|2|0)m)")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 HIT_COLUMNS = ["clause_id", "doc_id", "doc_title", "date", "label", "role", "lang", "score",
                "text"]
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return _dumps(data, indent=2)
+
+
+def _dumps(data: Any, indent: int | None = None) -> str:
+    """Strict JSON of any record; characters a terminal would act on are written as \\u
+    escapes (the data is unchanged, the terminal is safe)."""
+    text = json.dumps(json_safe(data), ensure_ascii=False, indent=indent, allow_nan=False)
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def json_safe(value: Any) -> Any:
+    """A value JSON can hold: YAML's bytes, sets and dates as text or lists, NaN and infinity as
+    null, lone surrogates (undecodable command-line bytes) as U+FFFD, keys as strings."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, bool | int) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {_key(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((json_safe(v) for v in value), key=str)
+    if isinstance(value, bytes | bytearray):
+        return _bytes_text(bytes(value))
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return json_safe(str(value))
+
+
+def _key(key: Any) -> str:
+    safe = json_safe(key)
+    return safe if isinstance(safe, str) else json.dumps(safe)
+
+
+def _bytes_text(data: bytes) -> str:
+    """``!!binary`` values: their text when it is UTF-8, else base64."""
+    try:
+        return json_safe(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode("ascii")
+
+
+def finish(text: str, color: bool = False) -> str:
+    """The last step of every text rendering: control characters out. With colour on, our own
+    colour codes stay (the text inside them was cleaned before they went around it)."""
+    if not color:
+        return strip_controls(text)
+    return "".join(part if i % 2 else strip_controls(part)
+                   for i, part in enumerate(_OWN_CODES.split(text)))
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: list[str]) -> str:
@@ -43,6 +106,8 @@ def safe_cell(value: Any) -> Any:
     """A leading =, +, -, @ (or tab, CR) makes spreadsheets run a cell: quote it with '."""
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
+    if isinstance(value, str):
+        value = strip_controls(json_safe(value))
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -58,13 +123,16 @@ def pad(text: str, columns: int) -> str:
 
 
 def mark(text: str, spans: Iterable[tuple[int, int]], color: bool) -> str:
+    """Highlights in colour; each piece is cleaned before a code goes around it, so the spans
+    still fall where the index found them."""
     if not color:
-        return text
+        return strip_controls(text)
     out, last = [], 0
     for start, end in spans:
-        out.append(text[last:start] + BOLD_YELLOW + text[start:end] + RESET)
+        out.append(strip_controls(text[last:start]) + BOLD_YELLOW
+                   + strip_controls(text[start:end]) + RESET)
         last = end
-    return "".join(out) + text[last:]
+    return "".join(out) + strip_controls(text[last:])
 
 
 # -- search --------------------------------------------------------------------------------
@@ -83,12 +151,11 @@ def search_json(result: SearchResult, group_by: str | None = None,
 
 
 def json_line(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False) + "\n"
+    return _dumps(data) + "\n"
 
 
 def search_jsonl(result: SearchResult) -> str:
-    lines = [json.dumps({"query": result.query, **h.to_dict()}, ensure_ascii=False)
-             for h in result.hits]
+    lines = [_dumps({"query": result.query, **h.to_dict()}) for h in result.hits]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -98,14 +165,15 @@ def search_csv(result: SearchResult) -> str:
 
 def search_text(result: SearchResult, color: bool = False, group_by: str | None = None) -> str:
     if not result.hits:
-        text = f"No clause matches {result.query!r}."
+        text = f"No clause matches {_quoted(result.query)}."
         if result.suggestion:
             text += f" Did you mean: {result.suggestion}"
-        return text + "\n"
+        return finish(text + "\n")
     shown = len(result.hits)
     one = result.total == 1
     lines = [f"{result.total} clause{'' if one else 's'} match{'es' if one else ''} "
-             f"{result.query!r}" + (f"; showing {shown}" if shown < result.total else "") + "."]
+             f"{_quoted(result.query)}"
+             + (f"; showing {shown}" if shown < result.total else "") + "."]
     if group_by == "doc":
         n = 0
         for _, hits in _group(result.hits):
@@ -116,13 +184,19 @@ def search_text(result: SearchResult, color: bool = False, group_by: str | None 
     else:
         for n, hit in enumerate(result.hits, 1):
             lines += _hit_lines(n, hit, color, with_title=True)
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n", color)
+
+
+def _quoted(query: str) -> str:
+    """The query as typed, quoted; cleaned first, so repr() shows no escaped control character
+    and no undecodable byte."""
+    return repr(strip_controls(json_safe(query)))
 
 
 def _hit_lines(n: int, hit: Hit, color: bool, with_title: bool) -> list[str]:
     c = hit.clause
     where = f"{hit.doc_title} ({hit.date or 'n.d.'}), " if with_title else ""
-    head = f"[{n}] {where}{describe_label(c)}  {_style(c.id, DIM, color)}"
+    head = strip_controls(f"[{n}] {where}{describe_label(c)}  ") + _style(c.id, DIM, color)
     return ["", head, *("    " + line for line in mark(c.text, hit.highlights, color).split("\n"))]
 
 
@@ -139,18 +213,19 @@ def _group(hits: list[Hit]) -> list[tuple[str, list[Hit]]]:
 
 
 def _style(text: str, code: str, color: bool) -> str:
+    text = strip_controls(text)
     return f"{code}{text}{RESET}" if color else text
 
 
 def explanation_text(ex: Explanation) -> str:
-    return "\n".join([
+    return finish("\n".join([
         f"query:           {ex.query}",
         f"folded:          {ex.folded}",
         f"segmented:       {' | '.join(ex.segmented)}",
         f"ranked terms:    {' '.join(ex.index_terms)}",
         f"exact terms:     {' '.join(ex.phrase_terms)}",
         f"runs as:         {ex.parsed}",
-    ]) + "\n"
+    ]) + "\n")
 
 
 # -- documents and clauses -------------------------------------------------------------------
@@ -166,8 +241,16 @@ def docs_text(rows: list[dict[str, Any]]) -> str:
         return "No documents.\n"
     width = max(len(r["doc_id"]) for r in rows)
     lines = [f"{r['doc_id']:<{width}}  {r['date'] or 'n.d.':<10}  {r['kind']:<12} "
-             f"{r['lang']:<7} {r['clauses']:>4} clauses  {r['title']}" for r in rows]
-    return "\n".join(lines) + "\n"
+             f"{r['lang']:<7} {_clause_count(r)}  {r['title']}" for r in rows]
+    missing = sum(1 for r in rows if r.get("fetched") is False)
+    if missing:
+        lines.append(f"({missing} not fetched yet: run 'initiative-archive fetch' to add "
+                     f"{'it' if missing == 1 else 'them'})")
+    return finish("\n".join(lines) + "\n")
+
+
+def _clause_count(row: dict[str, Any]) -> str:
+    return "not fetched " if row.get("fetched") is False else f"{row['clauses']:>4} clauses"
 
 
 def document_dict(doc: Document, clauses: list[Clause],
@@ -195,7 +278,7 @@ def document_text(doc: Document, clauses: list[Clause],
         indent = "  " * c.depth
         label = f"{c.label} " if c.label else ""
         lines.append(f"{indent}{label}{own}  [{c.path}]" if own else f"{indent}{label}[{c.path}]")
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n")
 
 
 def _own_text(doc: Document, clause: Clause) -> str:
@@ -224,7 +307,7 @@ def clause_view_text(view: ClauseView) -> str:
     lines = [f"{doc.title} ({doc.date or 'n.d.'})",
              f"{c.id} · {describe_label(c)} · {c.role}" + (f" · in {context}" if context else ""),
              "", c.text]
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n")
 
 
 # -- meetings --------------------------------------------------------------------------------
@@ -250,7 +333,7 @@ def meetings_text(records: list) -> str:
         adopted = f"  adopted: {', '.join(r.adopted)}" if r.adopted else ""
         lines.append(f"{r.id:<36} {when:<26} {r.title}" + (f" — {where}" if where else "")
                      + adopted)
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n")
 
 
 def record_dict(record, titles: dict[str, str]) -> dict[str, Any]:
@@ -277,7 +360,7 @@ def record_text(record, titles: dict[str, str]) -> str:
         for s in statements:
             flag = " (unconfirmed)" if s.get("confirmed") is False else ""
             lines.append(f"  {s.get('about')}: {s.get('says')}{flag}\n    — {s.get('source')}")
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n")
 
 
 def _flat(value: Any) -> str:
@@ -299,7 +382,7 @@ def verdict_text(verdict, citations: dict[str, str]) -> str:
              "", c.text]
     if verdict.diff:
         lines += ["", "diff ([-source-]{+quotation+}, normalised):", verdict.diff]
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n")
 
 
 def verdict_table(verdicts: list, citations: dict[str, str]) -> str:
@@ -307,7 +390,8 @@ def verdict_table(verdicts: list, citations: dict[str, str]) -> str:
         return "No quotations of 8 words or 8 characters found.\n"
     rows = []
     for v in verdicts:
-        quote = v.quotation if len(v.quotation) <= 60 else v.quotation[:57] + "..."
+        quote = strip_controls(v.quotation)
+        quote = quote if len(quote) <= 60 else quote[:57] + "..."
         cid = v.clause.id if v.clause else "-"
         rows.append((quote, v.status, cid, citations.get(cid, "-")))
     header = ("quotation", "status", "clause id", "citation")
@@ -316,7 +400,7 @@ def verdict_table(verdicts: list, citations: dict[str, str]) -> str:
              + "  " + row[3] for row in (header, *rows)]
     exact = sum(v.status == "exact" for v in verdicts)
     lines.append(f"{exact} of {len(verdicts)} quotations exact.")
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n")
 
 
 def view_json(view: ClauseView | DocumentView | RecordView) -> str:
