@@ -8,27 +8,90 @@ contiguous string. By default any word may match and clauses matching more words
 
 An article and its paragraphs and items are all indexed; when several units of one family match,
 the best-scoring one stands for the family, so the reader sees the smallest unit that says it.
+
+Every query has a budget (``QueryLimits``), checked as the query is read and run: its length,
+the terms it names, what its wildcards expand to, the postings it would read and the time it
+takes. A wildcard such as ``**`` asks Whoosh to score every word of the index against every
+clause; past a limit the query is refused with a hint rather than holding the terminal.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from whoosh import qparser
-from whoosh.query import And, Or, Phrase, Prefix, Query, Term, TermRange
+from whoosh.collectors import FilterCollector, UnlimitedCollector, WrappingCollector
+from whoosh.query import And, Every, MultiTerm, Or, Phrase, Prefix, Query, Term, TermRange, Wildcard
 
 from .analysis import CHARS, STOP, WORDS, analyze
 from .errors import QueryError
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
 
-MAX_QUERY_CHARS = 5000
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _FIELD_OR_OPERATOR = re.compile(r"\b\w+:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|[()*?~^]")
 _ASCII_WORDS = re.compile(r"[a-z]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _FIELD_ALIASES = {"doc_id": ["doc"], "text": ["clause"], "label": [], "title": ["alias"]}
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """How much work one query may ask for. The defaults keep every query on the shipped corpus
+    under a second and refuse, within a second, the ones that would take minutes on a larger
+    archive (measured figures in tests/test_robustness_query.py)."""
+
+    max_chars: int = 5000  # characters of the query string
+    max_terms: int = 5000  # terms after expansion, each word of a phrase counted
+    max_expansions: int = 1000  # index terms all wildcards, prefixes and ranges may stand for
+    min_literal: int = 1  # characters other than * and ? that a wildcard must have
+    max_postings: int = 600_000  # postings its terms may read (a long phrase of common words)
+    seconds: float = 5.0  # time to read, run and highlight; 'did you mean' stops quietly
+
+    def __post_init__(self) -> None:
+        numbers = (self.max_chars, self.max_terms, self.max_expansions, self.max_postings,
+                   self.seconds)
+        if min(numbers) <= 0 or self.min_literal < 0:
+            raise ValueError("query limits must be positive")
+
+
+DEFAULT_LIMITS = QueryLimits()
+_NARROW = "narrow it: fewer words, more letters before a * or ?, or a filter such as --doc"
+
+
+class Budget:
+    """A deadline for one query, checked between steps of work."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> bool:
+        return time.monotonic() < self.deadline
+
+    def check(self) -> None:
+        if not self.left():
+            raise QueryError(f"the query took longer than {self.seconds:g} s and was stopped",
+                             _NARROW)
+
+
+class _DeadlineCollector(WrappingCollector):
+    """Checks the budget before scoring each matching clause."""
+
+    def __init__(self, child, budget: Budget) -> None:
+        super().__init__(child)
+        self.budget = budget
+
+    def collect_matches(self) -> None:
+        for sub_docnum in self.child.matches():
+            self.collect(sub_docnum)
+
+    def collect(self, sub_docnum):
+        self.budget.check()
+        return self.child.collect(sub_docnum)
 
 
 @dataclass
@@ -66,19 +129,83 @@ def make_parser(schema, match: str = "any") -> qparser.QueryParser:
     return parser
 
 
-def parse_query(text: str, schema, match: str = "any") -> Query:
-    """The Whoosh query for a researcher's query string; QueryError for what cannot be read."""
-    if len(text) > MAX_QUERY_CHARS:
+def parse_query(text: str, schema, match: str = "any",
+                limits: QueryLimits = DEFAULT_LIMITS) -> Query:
+    """The Whoosh query for a researcher's query string; QueryError for what cannot be read or
+    names more than ``limits`` allow before the index is even opened."""
+    if len(text) > limits.max_chars:
         raise QueryError(f"the query is {len(text)} characters long; the limit is "
-                         f"{MAX_QUERY_CHARS}", "search for a shorter passage")
+                         f"{limits.max_chars}", "search for a shorter passage")
     if not text.strip():
         raise QueryError("the query is empty", "give a word or a phrase to search for")
-    text = balance_quotes(text)[0]
+    text = _LONE_SURROGATE.sub("\ufffd", balance_quotes(text)[0])  # undecodable argv bytes
     try:
         query = make_parser(schema, match).parse(fold_han(text))
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
         raise QueryError(f"cannot read the query: {exc}",
                          'quote unusual characters, e.g. "title:("') from None
+    check_wildcards(query, limits)
+    named = sum(len(leaf.words) if isinstance(leaf, Phrase) else 1 for leaf in _leaves(query))
+    _check_terms(named, limits)
+    return query
+
+
+def check_wildcards(query: Query, limits: QueryLimits) -> None:
+    """A wildcard needs a few real characters: ``**`` or ``??`` stands for most of the index."""
+    for leaf in _leaves(query):
+        if isinstance(leaf, Wildcard | Prefix):
+            literal = len(leaf.text.replace("*", "").replace("?", ""))
+            if literal < limits.min_literal:
+                pattern = leaf.text + ("*" if isinstance(leaf, Prefix) else "")
+                raise QueryError(f"the wildcard {pattern!r} needs at least "
+                                 f"{limits.min_literal} character(s) besides * and ?",
+                                 "give the start of the word, e.g. librar*")
+
+
+def _check_terms(count: int, limits: QueryLimits) -> None:
+    if count > limits.max_terms:
+        raise QueryError(f"the query names {count} terms; the limit is {limits.max_terms}",
+                         "search for a shorter passage")
+
+
+def budget_query(query: Query, reader, limits: QueryLimits, budget: Budget) -> Query:
+    """The query as it will run, checked against the index: what wildcards expand to, how many
+    terms and postings it reads. A bare ``*`` becomes 'every clause', which costs nothing,
+    instead of a walk through every posting of a field."""
+    expansions = postings = terms = 0
+    for leaf in _leaves(query):
+        budget.check()
+        if isinstance(leaf, MultiTerm):
+            words = _expand(leaf, reader, limits.max_expansions - expansions)
+            expansions += len(words)
+        elif isinstance(leaf, Phrase):
+            words = list(leaf.words)
+        elif isinstance(leaf, Term):
+            words = [leaf.text]
+        else:
+            continue
+        terms += len(words)
+        _check_terms(terms, limits)
+        postings += sum(reader.doc_frequency(leaf.fieldname, w) for w in words)
+        if postings > limits.max_postings:
+            raise QueryError(f"the query would read more than {limits.max_postings} postings "
+                             "of the index", _NARROW)
+    return query.accept(_cheap_every)
+
+
+def _expand(leaf: MultiTerm, reader, room: int) -> list:
+    words = []
+    for word in leaf._btexts(reader):  # Whoosh's own expansion, stopped at the limit
+        words.append(word)
+        if len(words) > room:
+            raise QueryError(f"the wildcard or range {leaf} matches too many words of the "
+                             "index", "give more characters before the * or ? (e.g. librar*)")
+    return words
+
+
+def _cheap_every(query: Query) -> Query:
+    if isinstance(query, Every) and query.fieldname in ("text", "chars"):
+        return Every(boost=query.boost)  # every clause has text: no need to read postings
     return query
 
 
@@ -117,12 +244,13 @@ def highlight_spans(text: str, query: Query) -> tuple[tuple[int, int], ...]:
     word_tokens = _tokens(text, WORDS, "query")
     spans = [(s, e) for term, s, e in word_tokens if term in word_terms]
     char_tokens = _tokens(text, CHARS)
+    char_terms = {leaf.text for leaf in leaves
+                  if isinstance(leaf, Term) and leaf.fieldname == "chars"}
+    spans += [(s, e) for term, s, e in char_tokens if term in char_terms]
     for leaf in leaves:
         if isinstance(leaf, Phrase) and leaf.fieldname in ("chars", "text"):
             tokens = char_tokens if leaf.fieldname == "chars" else word_tokens
             spans += _runs(tokens, list(leaf.words))
-        elif isinstance(leaf, Term) and leaf.fieldname == "chars":
-            spans += _runs(char_tokens, [leaf.text])
     return _merge(spans)
 
 
@@ -164,15 +292,18 @@ def clause_from_stored(stored: dict) -> Clause:
     )
 
 
-def suggest(searcher, text: str) -> str | None:
+def suggest(searcher, text: str, budget: Budget | None = None) -> str | None:
     """'Did you mean': each query word the index does not know, replaced by its nearest
-    neighbour among the index's words, when there is one."""
+    neighbour among the index's words, when there is one. Optional, so it stops quietly when
+    the query's time is up."""
     corrector = searcher.corrector("spell")
     reader = searcher.reader()
     suggestion, changed = text, False
     plain = _FIELD_OR_OPERATOR.sub(" ", text).lower()
     words = list(dict.fromkeys(_ASCII_WORDS.findall(plain)))[:MAX_SUGGESTED_WORDS]
     for word in words:
+        if budget is not None and not budget.left():
+            break
         if not 3 <= len(word) <= 30 or word in STOP or reader.frequency("spell", word) > 0:
             continue
         options = corrector.suggest(word, limit=1, maxdist=2)
@@ -187,27 +318,43 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
 
 
 def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: str = "any",
-               nested: bool = False) -> SearchResult:
-    """Search the index ``ix``; ``limit=None`` returns every hit."""
-    query = parse_query(text, ix.schema, match)
+               nested: bool = False, limits: QueryLimits = DEFAULT_LIMITS) -> SearchResult:
+    """Search the index ``ix``; ``limit=None`` returns every hit. Answers or raises QueryError
+    within about ``limits.seconds``."""
+    budget = Budget(limits.seconds)
+    query = parse_query(text, ix.schema, match, limits)
     notices = balance_quotes(text)[1]
     with ix.searcher() as searcher:
         try:
-            results = searcher.search(query, filter=filters.query(), limit=None)
-            ranked = [dict(hit.fields(), score=hit.score) for hit in results]
-        except Exception as exc:  # e.g. a wildcard that expands past Whoosh's limits
+            query = budget_query(query, searcher.reader(), limits, budget)
+        except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
             raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
+        ranked = _ranked(searcher, query, filters, budget)
         units = ranked if nested else smallest_units(ranked)
         shown = units if limit is None else units[:limit]
-        hits = [
-            Hit(clause=clause_from_stored(u), doc_title=u.get("doc_title", ""),
-                date=u.get("date", ""), kind=u.get("kind", ""), score=float(u["score"] or 0.0),
-                highlights=highlight_spans(u.get("text", ""), query))
-            for u in shown
-        ]
-        suggestion = suggest(searcher, text) if not units else None
+        hits = []
+        for u in shown:
+            budget.check()
+            hits.append(Hit(clause=clause_from_stored(u), doc_title=u.get("doc_title", ""),
+                            date=u.get("date", ""), kind=u.get("kind", ""),
+                            score=float(u["score"] or 0.0),
+                            highlights=highlight_spans(u.get("text", ""), query)))
+        suggestion = suggest(searcher, text, budget) if not units else None
     return SearchResult(query=text, total=len(units), hits=hits, suggestion=suggestion,
                         notices=notices)
+
+
+def _ranked(searcher, query: Query, filters: Filters, budget: Budget) -> list[dict]:
+    """Every matching clause's stored fields and score, best first, within the budget."""
+    collector = FilterCollector(_DeadlineCollector(UnlimitedCollector(), budget),
+                                filters.query())
+    try:
+        searcher.search_with_collector(query, collector)
+        return [dict(hit.fields(), score=hit.score) for hit in collector.results()]
+    except QueryError:
+        raise
+    except Exception as exc:  # Whoosh raises assorted errors on odd queries
+        raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
 
 
 @dataclass
@@ -225,8 +372,9 @@ class Explanation:
         return dict(self.__dict__)
 
 
-def explain(text: str, schema, match: str = "any") -> Explanation:
-    query = parse_query(text, schema, match)
+def explain(text: str, schema, match: str = "any",
+            limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:
+    query = parse_query(text, schema, match, limits)
     return Explanation(
         query=text,
         folded=fold_han(text),
