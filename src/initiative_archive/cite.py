@@ -12,7 +12,6 @@ BibTeX, RIS and CSL-JSON are written as data, escaped for their readers.
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 from dataclasses import dataclass
@@ -190,11 +189,15 @@ def ris(target: Citable) -> str:
 
 
 def cite(targets: list[Citable], style: str) -> str:
-    """Every target cited in one style, ready to print."""
+    """Every target cited in one style, ready to print: valid JSON for csl-json, and for the
+    other styles text without a control character a document could have smuggled in."""
+    from .render import to_json
+    from .textclean import strip_controls
+
     if style == "csl-json":
-        return json.dumps([csl_item(t) for t in targets], ensure_ascii=False, indent=2) + "\n"
+        return to_json([csl_item(t) for t in targets]) + "\n"
     if style == "bibtex":
-        return "\n".join(bibtex(t) for t in targets)
+        return strip_controls("\n".join(bibtex(t) for t in targets))
     if style == "ris":
-        return "\n".join(ris(t) for t in targets)
-    return "".join(line + "\n" for line in _citeproc(style, targets))
+        return strip_controls("\n".join(ris(t) for t in targets))
+    return strip_controls("".join(line + "\n" for line in _citeproc(style, targets)))

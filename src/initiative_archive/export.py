@@ -14,6 +14,7 @@ from typing import Any
 from . import __version__
 from .corpus import Corpus, content_hash
 from .meetings import load_records
+from .render import json_safe
 
 CSV_COLUMNS = ["record", "id", "doc_id", "parent", "label", "locator", "role", "unit", "lang",
                "date", "kind", "title", "text", "archive_version", "dataset"]
@@ -24,7 +25,8 @@ def dataset_digest(corpus: Corpus) -> str:
     for doc in sorted(corpus.documents(), key=lambda d: d.id):
         digest.update(f"{doc.id}:{content_hash(doc.body)}\n".encode())
     for record in sorted(load_records(corpus.root).meetings, key=lambda m: m.id):
-        digest.update(json.dumps(record.data, sort_keys=True, ensure_ascii=False).encode())
+        data = json_safe(record.data)  # YAML's sets, bytes and dates hash as their JSON
+        digest.update(json.dumps(data, sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()[:16]
 
 
