@@ -15,6 +15,7 @@ from pathlib import Path
 from .catalog import catalog_problems, load_catalog
 from .corpus import ISO_DATE, KINDS, LANG_TAG, Corpus, valid_doc_id
 from .errors import CorpusError
+from .ingest import name_clash
 from .meetings import load_records
 
 _REPEATED = re.compile(r"^(.*/[a-z]+_\d+)_\d+$")  # op_1_2: the splitter's second op_1
@@ -47,6 +48,11 @@ def check_corpus(root: Path) -> list[str]:
             problems.append(f"{doc.path}: document id {doc.id!r} is also used by "
                             f"{doc_ids[doc.id]}")
         doc_ids.setdefault(doc.id, doc.path)
+    for n, doc in enumerate(docs):
+        for other in docs[n + 1:]:
+            clash = name_clash(doc, other) or name_clash(other, doc)
+            if clash:
+                problems.append(f"{doc.path}: {clash} (the names of two documents collide)")
     for doc in docs:
         target = doc.meta.get("translation_of")
         if target and target not in doc_ids:

@@ -8,9 +8,10 @@ are nested into a tree:
   (``art_N``) holds paragraphs (``para_N``, only where it has more than one) which hold items
   (``item_N``).
 * Declarations, initiatives, minutes: unlabelled paragraphs before the first numbered clause are
-  ``preamble_N``, unless a ``<!-- INFO END -->`` line closes them: then they are a law's title
-  notes (题注: when it was adopted and amended), ``note_N``, which are no preamble; numbered or bulleted clauses are ``op_N`` with nested ``item_N``; paragraphs
+  ``preamble_N``; numbered or bulleted clauses are ``op_N`` with nested ``item_N``; paragraphs
   after the last one are ``closing_N``.
+* Laws laid out as LawRefBook does: the paragraphs above a ``<!-- INFO END -->`` line are the
+  title notes (题注: when the law was adopted and amended), ``note_N``, not a preamble.
 
 Ids follow the spirit of Akoma Ntoso eIds and depend only on the document id and the structure,
 so they survive re-indexing and re-chaptering. A clause's text is the source's words without its

@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .atomic import ensure_folder, write_atomic
 from .catalog import EXTERNAL_DIR, Catalog, Entry, load_catalog
 from .clauses import split_clauses
 from .errors import CorpusError, NotFoundError
@@ -76,6 +74,7 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
             raw = "\n".join(lines[1:i])
+            guard_yaml(raw, where)
             try:
                 data = yaml.safe_load(raw) or {}
             except ValueError as exc:  # e.g. date: 2012-02-30, which PyYAML cannot make a date
@@ -94,6 +93,38 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
             return _plain(data), body, i + 2
     raise CorpusError(f"{where}: front matter opened at line 1 is never closed",
                       "end it with a line holding only '---'")
+
+
+MAX_FRONT_MATTER_CHARS = 64 * 1024  # the largest shipped front matter is under 3 KiB
+MAX_FRONT_MATTER_DEPTH = 20
+
+
+def guard_yaml(raw: str, where: str) -> None:
+    """Refuse front matter that would cost the loader more than a document's worth: too long
+    (200,000 keys), aliases (a few lines that expand into gigabytes), deep nesting. Checked
+    before loading, cheaply when the text has no alias or flow marks."""
+    if len(raw) > MAX_FRONT_MATTER_CHARS:
+        raise CorpusError(f"{where}: front matter of {len(raw):,} characters, over the limit "
+                          f"of {MAX_FRONT_MATTER_CHARS:,}", "keep metadata short")
+    if "*" not in raw and "&" not in raw and raw.count("[") + raw.count("{") < 50:
+        indents = (len(line) - len(line.lstrip(" ")) for line in raw.split("\n"))
+        if max(indents, default=0) < 2 * MAX_FRONT_MATTER_DEPTH:
+            return
+    depth = 0
+    try:
+        for event in yaml.parse(raw):
+            if isinstance(event, yaml.AliasEvent):
+                raise CorpusError(f"{where}: front matter uses a YAML alias (*{event.anchor})",
+                                  "write the value out instead of referring to an anchor")
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_FRONT_MATTER_DEPTH:
+                    raise CorpusError(f"{where}: front matter is nested more than "
+                                      f"{MAX_FRONT_MATTER_DEPTH} levels deep")
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the loader names the line of a syntax error
 
 
 #: The YAML types each known key may take; anything else is a problem of that file alone.
@@ -175,7 +206,7 @@ class Corpus:
     """Reads and writes the corpus folder."""
 
     def __init__(self, root: Path | str) -> None:
-        self.root = Path(root)
+        self.root = Path(root).resolve()  # once, here: every path below is compared to it
         self._loaded: tuple[list[CorpusFile], list[Document], list[CorpusError]] | None = None
         self._clauses: dict[tuple[str, str, str], list[Clause]] = {}
 
@@ -236,9 +267,10 @@ class Corpus:
             if doc.id == name:
                 return doc
         wanted = name_key(name)
-        for doc in docs:
-            if any(name_key(n) == wanted for n in doc.names()):
-                return doc
+        for names in (lambda d: [d.title], lambda d: d.aliases):  # a title wins over an alias
+            for doc in docs:
+                if any(name_key(n) == wanted for n in names(doc)):
+                    return doc
         entry = self.catalogued(name)
         if entry is not None:
             raise NotFoundError(f"{entry.id} ({entry.title}) is catalogued but not fetched yet",
@@ -270,37 +302,52 @@ class Corpus:
             raise CorpusError(f"document id {doc_id!r} would write outside {self.documents_dir}")
         return path
 
-    def write(self, doc: Document) -> Path:
-        """Write atomically: a temporary file in the same folder, then a rename. A revision of
-        an archived document first records the clause ids it retires."""
-        from .history import record_revision
+    def write(self, doc: Document, original: bytes | None = None, suffix: str = "") -> Path:
+        """Write a document, with the copy of the file it was read from if given, as one
+        revision: the copy lands under a name no other revision uses, then the record of the
+        clause ids the revision retires, then the document itself. A failure on the way undoes
+        what was written, so a document never loses its text or its source to half a
+        revision."""
+        from .history import history_path, revision_history
 
         path = self.path_for(doc.id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_file():
-            record_revision(self.root, self.read_file(path.relative_to(self.root).as_posix()),
-                            doc)
-        fd, tmp = tempfile.mkstemp(prefix=f".{doc.id}.", suffix=".tmp", dir=path.parent)
+        for folder in (path.parent, self.root / "sources", self.root / "history"):
+            ensure_folder(folder, self.root)
+        old = self.read_file(path.relative_to(self.root).as_posix()) if path.is_file() else None
+        source, created = None, False
+        if original is not None:
+            source, created = self._source_copy(doc.id, original, suffix.lower())
+            doc.source["file"] = source.relative_to(self.root).as_posix()
+        record = history_path(self.root, doc.id)
+        before = record.read_bytes() if record.is_file() else None
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                out.write(render_document(doc))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
+            if old is not None:
+                after = revision_history(self.root, old, doc)
+                if after is not None:
+                    write_atomic(record, after)
+            write_atomic(path, render_document(doc).encode("utf-8"))
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            if source is not None and created:
+                source.unlink(missing_ok=True)
+            if before is None:
+                record.unlink(missing_ok=True)
+            elif record.read_bytes() != before:
+                write_atomic(record, before)
             raise
         return path
 
-    def keep_source(self, original: Path, doc_id: str) -> str:
-        """Copy an ingested file into ``sources/`` (so a clone is self-contained and ``check``
-        finds it); returns its path relative to the corpus."""
-        target = self.root / "sources" / f"{doc_id}{original.suffix.lower()}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(original, tmp)
-        os.replace(tmp, target)
-        return target.relative_to(self.root).as_posix()
+    def _source_copy(self, doc_id: str, original: bytes, suffix: str) -> tuple[Path, bool]:
+        """Where the copy of an ingested file goes, written there if new: ``sources/<id>``,
+        or, when an earlier revision's copy holds that name, ``sources/<id>.<digest>``, so
+        the earlier copy stays. Returns the path and whether this call created it."""
+        target = self.root / "sources" / f"{doc_id}{suffix}"
+        if target.is_file() and not target.is_symlink() and target.read_bytes() != original:
+            digest = hashlib.sha256(original).hexdigest()[:12]
+            target = target.with_name(f"{doc_id}.{digest}{suffix}")
+        if target.is_file() and not target.is_symlink() and target.read_bytes() == original:
+            return target, False
+        write_atomic(target, original)
+        return target, True
 
     def clauses(self, doc: Document) -> list[Clause]:
         """A document's clauses, split once per text (citing many hits asks again and again)."""

@@ -37,19 +37,19 @@ def retired_clauses(old: Document, new: Document) -> list[dict[str, Any]]:
     return retired
 
 
-def record_revision(corpus_root: Path, old: Document, new: Document) -> None:
+def revision_history(corpus_root: Path, old: Document, new: Document) -> bytes | None:
+    """The history file once this revision is recorded (the ids it retires, and the copy of
+    the source the old text came from); None when it retires nothing."""
     retired = retired_clauses(old, new)
     if not retired:
-        return
-    path = history_path(corpus_root, new.id)
+        return None
     data = load_history(corpus_root, new.id)
     data.setdefault("doc_id", new.id)
-    data.setdefault("revisions", []).append(
-        {"date": dt.date.today().isoformat(), "retired": retired})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    tmp.replace(path)
+    revision: dict[str, Any] = {"date": dt.date.today().isoformat(), "retired": retired}
+    if old.source.get("file"):
+        revision["previous_source"] = old.source["file"]
+    data.setdefault("revisions", []).append(revision)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
 def load_history(corpus_root: Path, doc_id: str) -> dict[str, Any]:

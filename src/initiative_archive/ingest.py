@@ -24,12 +24,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corpus import ISO_DATE, KINDS, LANG_TAG, Corpus, content_hash, normalise_date, valid_doc_id
-from .errors import ArchiveError, IngestError
-from .language import detect_lang
+from .corpus import (
+    ISO_DATE,
+    KINDS,
+    LANG_TAG,
+    Corpus,
+    content_hash,
+    document_from_text,
+    normalise_date,
+    render_document,
+    valid_doc_id,
+)
+from .errors import ArchiveError, CorpusError, IngestError
+from .language import detect_lang, name_key
 from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Clause, Document
-from .readers import MAX_BYTES, SourceText, read_source, tidy_body, unsupported
+from .readers import MAX_BYTES, SourceText, read_bytes, read_source, tidy_body, unsupported
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LABELS_ONLY = re.compile(r"^[\W\d_第条章节款项编一二三四五六七八九十百千零〇两]*$")
@@ -258,13 +268,14 @@ def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool,
         outcome.doc_id, outcome.clauses = doc.id, len(clauses)
         digest = content_hash(doc.body)
         old = existing.get(doc.id)
-        if old is not None and content_hash(old.body) == digest:
+        if old is not None and same_revision(old, doc):
             outcome.status = "unchanged"
             return outcome
         _check_free(corpus, doc, old, replace, by_hash.get(digest))
+        _check_names(doc, existing)
+        _check_readable(doc, path.name)
         doc.source["original_name"] = doc.source.get("file", printable_name(path.name))
-        doc.source["file"] = corpus.keep_source(path, doc.id)
-        corpus.write(doc)
+        corpus.write(doc, read_bytes(path, limits.max_bytes), path.suffix)
     except ArchiveError as exc:
         outcome.reason = exc.message.removeprefix(f"{path.name}: ")
         outcome.hint = exc.hint
@@ -312,6 +323,47 @@ def _check_free(corpus: Corpus, doc: Document, old: Document | None, replace: bo
                           "wrong)")
     if twin is not None and twin != doc.id:
         raise IngestError(f"same text as the archived document {twin!r} (a duplicate)")
+
+
+def same_revision(old: Document, new: Document) -> bool:
+    """Same words and same metadata: where the copy of the source is kept aside."""
+    return content_hash(old.body) == content_hash(new.body) and _metadata(old) == _metadata(new)
+
+
+def _metadata(doc: Document) -> dict[str, Any]:
+    front = doc.front_matter()
+    source = {k: v for k, v in front.pop("source", {}).items()
+              if k not in ("file", "original_name")}
+    return {**front, "source": source}
+
+
+def _check_names(doc: Document, existing: dict[str, Document]) -> None:
+    """An alias may not be another document's name, nor a name another document's alias:
+    ``show``, ``cite`` and ``--doc`` would then land on the wrong one."""
+    for other in existing.values():
+        if other.id == doc.id:
+            continue
+        clash = name_clash(doc, other) or name_clash(other, doc)
+        if clash:
+            raise IngestError(f"{clash}: the names of two documents would collide",
+                              "choose another alias")
+
+
+def name_clash(doc: Document, other: Document) -> str:
+    """'' or what makes one of ``doc``'s aliases a name of ``other`` (its id, title, alias)."""
+    names = {name_key(n): n for n in other.names()}
+    for alias in doc.aliases:
+        if name_key(alias) in names:
+            return f"{doc.id}'s alias {alias!r} is a name of {other.id}"
+    return ""
+
+
+def _check_readable(doc: Document, where: str) -> None:
+    """The corpus reader must accept what ingest writes: read the rendered file back."""
+    try:
+        document_from_text(render_document(doc), where)
+    except CorpusError as exc:
+        raise IngestError(exc.message.removeprefix(f"{where}: "), exc.hint) from None
 
 
 def check_corpus_folder(corpus: Corpus) -> None:
