@@ -175,3 +175,18 @@ def test_new_corpus_files_follow_the_umask(run_main, home):
     for path in (home / "corpus").rglob("*"):
         if path.is_file() and not path.name.startswith("."):
             assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_control_characters_from_yaml_escapes_and_options_never_reach_the_corpus(run_main,
+                                                                                 home):
+    escaped = LAW.replace("title: Test Law on Libraries",
+                          'title: "Test\\e]0;owned\\x07 Law"\naliases: ["Al\\x1b[2Jias"]')
+    (home / "law.md").write_text(escaped, "utf-8")
+    assert ingest(run_main, home, "law.md").code == 0
+    (home / "other.md").write_text(LAW.replace("test-law", "other").replace("share", "lend"),
+                                   "utf-8")
+    assert ingest(run_main, home, "other.md", "--title", "Other\x1b]2;x\x07 Law").code == 0
+    stored = "".join(p.read_text("utf-8") for p in (home / "corpus/documents").iterdir())
+    assert "\x1b" not in stored and "\x07" not in stored
+    docs = run_main("--corpus", "corpus", "--index", str(home / "index"), "docs")
+    assert "Test]0;owned Law" in docs.stdout and "Other]2;x Law" in docs.stdout

@@ -31,6 +31,7 @@ from .clauses import split_clauses
 from .errors import CorpusError, NotFoundError
 from .language import name_key
 from .model import Clause, Document
+from .textclean import strip_controls
 
 ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 LANG_TAG = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")  # BCP 47
@@ -55,6 +56,10 @@ def normalise_date(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
+    """YAML's values as plain data: dates as ISO text, and no control characters in any text
+    (YAML's escapes, ``"\\e"`` among them, are decoded by now)."""
+    if isinstance(value, str):
+        return strip_controls(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):

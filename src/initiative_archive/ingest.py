@@ -40,6 +40,7 @@ from .language import detect_lang, name_key
 from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Clause, Document
 from .readers import MAX_BYTES, SourceText, read_bytes, read_source, tidy_body, unsupported
+from .textclean import strip_controls
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LABELS_ONLY = re.compile(r"^[\W\d_第条章节款项编一二三四五六七八九十百千零〇两]*$")
@@ -66,7 +67,8 @@ class Overrides:
     kind: str | None = None
 
     def given(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
+        """The options given, without control characters (a terminal would obey them)."""
+        return {k: strip_controls(v) for k, v in self.__dict__.items() if v}
 
 
 @dataclass
