@@ -69,16 +69,33 @@ class Archive:
         return self.store.update(self.corpus, progress)
 
     def ensure_index(self, progress: Progress = _quiet) -> list[str]:
-        """Bring the index up to date before a read; if another process is writing, answer
-        from the last committed index. Returns notices worth telling the reader."""
+        """Bring the index up to date before a read. When it cannot be written (another
+        process is writing, the folder is read-only, the disk is full), answer from the last
+        good index and say so; with no index at all, wait a bounded time for another writer,
+        then fail in one line. Returns notices worth telling the reader."""
+        from .errors import IndexMissingError
+
         if self.store.is_fresh(self.corpus):
             return []
-        wait = 0.0 if self.store.exists() else None
+        wait = 0.0 if self.store.exists() else self.store.first_build_wait
         try:
             report = self.store.update(self.corpus, progress, wait=wait)
         except ArchiveBusyError:
+            if not self.store.exists():
+                raise ArchiveBusyError(
+                    f"there is no index in {self.store.root} yet, and another process has "
+                    f"been writing it for over {wait:.0f} s", "wait for it to finish and try "
+                    "again") from None
             return ["another process is writing the index: answering from the last committed "
                     "index"]
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            if not self.store.exists():
+                raise IndexMissingError(f"cannot build the index in {self.store.root} ({why})",
+                                        "make the folder writable, free some disk space, or "
+                                        "give --index another folder") from None
+            return [f"cannot update the index in {self.store.root} ({why}): answering from the "
+                    "last good index, which may miss recent changes"]
         return report.notices + [f"warning: {p.message}" for p in report.problems]
 
     # -- reading ---------------------------------------------------------------------------

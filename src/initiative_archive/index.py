@@ -2,14 +2,21 @@
 
 Layout of the index folder::
 
-    live -> gen-<ns>-<pid>/   the current generation (a relative symbolic link)
-    gen-*/                    a Whoosh index plus FORMAT (the format it was built with)
-    .lock                     held by whoever writes
+    .initiative-archive-index  the marker: this folder is ours, and the generations we made
+    live -> gen-<ns>-<pid>/    the current generation (a relative symbolic link)
+    gen-*/                     a Whoosh index plus FORMAT (the format it was built with)
+    .lock                      held by whoever writes
+
+The folder is the user's to name (``--index``), so it may hold things that are not ours: a
+writer claims only an empty or new folder (or one an earlier version built: ``live`` pointing at
+a ``gen-*`` with FORMAT), refuses any other, and garbage collection removes only what the marker
+lists. A generation is listed before it is made, so what a killed rebuild leaves is known.
 
 A rebuild writes a new generation beside the live one and swaps the link with one rename, so a
 reader sees the old index or the new one, never half of one; a killed rebuild leaves only a stray
-folder, removed by the next writer. An incremental update writes into the live generation through
-Whoosh's own commit (segments first, then a new table of contents). One writer at a time: the
+folder, removed by the next writer, and a failed one removes its own. An incremental update
+writes into the live generation through Whoosh's own commit (segments first, then a new table of
+contents); segment files a killed writer left are removed by the next. One writer at a time: the
 others wait for the lock or, for a search, answer from the last committed index.
 """
 
@@ -18,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 import struct
 import time
@@ -40,6 +48,15 @@ SCHEMA_VERSION = 3
 DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error,
           pickle.UnpicklingError, whoosh_index.EmptyIndexError)
 INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
+MARKER = ".initiative-archive-index"
+OWNER = "initiative-archive index folder"
+#: How long a search with no index at all waits for another process building the first one.
+FIRST_BUILD_WAIT = 30.0
+_GENERATION = re.compile(r"gen-\d+-\d+")
+_WHOOSH_FILE = re.compile(r"FORMAT|_?MAIN[_.][\w.-]*")  # contents, segments, lock, temp
+_WHOOSH_TEMP = "MAIN.tmp"  # the folder of a Whoosh writer's pool, left when it is killed
+_TOC_TEMP = re.compile(r"_MAIN_\d+\.toc\.\w+")  # a table of contents a killed commit left
+_MARKER_TEMP = re.compile(re.escape(MARKER) + r"\.\d+\.tmp")
 
 Progress = Callable[[str], None]
 
@@ -132,6 +149,7 @@ class IndexStore:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self.first_build_wait = FIRST_BUILD_WAIT  # a search's wait when there is no index
 
     @property
     def live(self) -> Path:
@@ -200,17 +218,107 @@ class IndexStore:
             return False
         return not changed and not gone
 
+    # -- ownership ---------------------------------------------------------------------------
+
+    def check_ours(self) -> None:
+        """Refuse, before anything is written, a folder that holds what is not ours."""
+        if self._read_marker() is None:
+            self._adoptable()
+
+    def _read_marker(self) -> _Marker | None:
+        path = self.root / MARKER
+        if path.is_symlink() or not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("owner") != OWNER:
+            return None
+        listed = [g for g in data.get("generations") or []
+                  if isinstance(g, str) and _GENERATION.fullmatch(g)]
+        previous = data.get("previous")
+        return _Marker(listed, previous if isinstance(previous, str) else "")
+
+    def _adoptable(self) -> list[str]:
+        """The generations to list when claiming a folder without a marker: a new or empty
+        one, or one an earlier version built. Any other folder is refused, untouched."""
+        if not self.root.exists() and not self.root.is_symlink():
+            return []
+        if not self.root.is_dir():
+            raise IndexMissingError(f"the index folder {self.root} is not a folder",
+                                    "give --index (or INITIATIVE_ARCHIVE_INDEX) a folder")
+        entries = sorted(self.root.iterdir())
+        ours = [e for e in entries if _looks_ours(e)]
+        if len(ours) < len(entries) and not self._built_by_earlier_version():
+            others = [e.name for e in entries if e not in ours]
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more"
+                                             if len(others) > 3 else "")
+            raise IndexMissingError(
+                f"{self.root} is not an initiative-archive index folder (it holds {shown}): "
+                "left untouched", "give --index (or INITIATIVE_ARCHIVE_INDEX) an empty or new "
+                "folder for the index")
+        return [e.name for e in ours if _GENERATION.fullmatch(e.name)]
+
+    def _built_by_earlier_version(self) -> bool:
+        """Indexes from before the marker: ``live`` links to a ``gen-*`` holding FORMAT."""
+        if not self.live.is_symlink():
+            return False
+        target = os.readlink(self.live)
+        return bool(_GENERATION.fullmatch(target)) and (self.root / target / "FORMAT").is_file()
+
+    def _claim(self) -> _Marker:
+        """The marker, written first when the folder is new, empty or an earlier version's."""
+        marker = self._read_marker()
+        if marker is None:
+            marker = _Marker(self._adoptable(), "")
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._write_marker(marker)
+        return marker
+
+    def _write_marker(self, marker: _Marker) -> None:
+        """A fresh temporary file (never through a link), fsynced, renamed into place."""
+        tmp = self.root / f"{MARKER}.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)  # what a killed writer of the same pid left
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(marker.to_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.root / MARKER)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.root)
+
     # -- writing -----------------------------------------------------------------------------
 
     def rebuild(self, corpus: Corpus, progress: Progress = _quiet) -> UpdateReport:
         """Write a whole new generation aside, then swap it in."""
+        self.check_ours()
         with self.lock():
-            return self._rebuild_locked(corpus, progress)
+            return self._rebuild_locked(corpus, progress, self._claim())
 
-    def _rebuild_locked(self, corpus: Corpus, progress: Progress) -> UpdateReport:
-        report = UpdateReport(rebuilt=True)
+    def _rebuild_locked(self, corpus: Corpus, progress: Progress,
+                        marker: _Marker) -> UpdateReport:
         gen = self.root / f"gen-{time.time_ns()}-{os.getpid()}"
-        gen.mkdir(parents=True)
+        marker.generations.append(gen.name)
+        self._write_marker(marker)  # listed before it exists: what a kill leaves is known
+        try:
+            gen.mkdir()
+            report = self._build(gen, corpus, progress)
+        except BaseException:  # a full disk, say: the partial generation goes at once
+            shutil.rmtree(gen, ignore_errors=True)
+            self._forget(marker, gen.name)
+            raise
+        previous = self._swap(gen)
+        marker.previous = previous
+        self._collect_garbage(marker, keep={gen.name, previous})
+        return report
+
+    def _build(self, gen: Path, corpus: Corpus, progress: Progress) -> UpdateReport:
+        report = UpdateReport(rebuilt=True)
         ix = whoosh_index.create_in(str(gen), make_schema())
         files = corpus.files()
         owners: dict[str, str] = {}
@@ -228,23 +336,42 @@ class IndexStore:
                 report.added.append(doc.id)
         (gen / "FORMAT").write_text(json.dumps({"format": INDEX_FORMAT, "built_by": __version__}))
         _fsync_tree(gen)
-        previous = self._swap(gen)
-        self._collect_garbage(keep={gen.name, previous})
         return report
+
+    def _forget(self, marker: _Marker, name: str) -> None:
+        """Unlist a generation removed after a failed build; if even the marker cannot be
+        written (the disk is full), it stays listed and the next writer tries again."""
+        if (self.root / name).exists():
+            return
+        marker.generations = [g for g in marker.generations if g != name]
+        try:
+            self._write_marker(marker)
+        except OSError:
+            pass
 
     def update(self, corpus: Corpus, progress: Progress = _quiet,
                wait: float | None = LOCK_WAIT_SECONDS) -> UpdateReport:
-        """Re-index only what changed; a missing, damaged or other-format index is rebuilt."""
+        """Re-index only what changed; a missing, damaged or other-format index is rebuilt.
+        What killed writers left (generations, segment files) is removed first."""
+        self.check_ours()
         with self.lock(wait):
+            marker = self._claim()
+            self._tidy(marker)
             if not self.exists():
                 progress(f"building the index in {self.root}")
-                return self._rebuild_locked(corpus, progress)
+                return self._rebuild_locked(corpus, progress, marker)
             reason = self._why_not_usable()
             if reason:
-                report = self._rebuild_locked(corpus, progress)
+                report = self._rebuild_locked(corpus, progress, marker)
                 report.notices.append(f"the index in {self.root} {reason}: rebuilt it")
                 return report
             return self._update_locked(corpus, progress)
+
+    def _tidy(self, marker: _Marker) -> None:
+        live = os.readlink(self.live) if self.live.is_symlink() else ""
+        self._collect_garbage(marker, keep={live, marker.previous})
+        if live and self.exists():
+            self._clean_orphans()
 
     def _why_not_usable(self) -> str | None:
         if self.format() != INDEX_FORMAT:
@@ -314,14 +441,78 @@ class IndexStore:
         _fsync_dir(self.root)
         return previous
 
-    def _collect_garbage(self, keep: set[str]) -> None:
-        """Remove every generation but the live one and the one it replaced (kept a while for
-        searches that opened it just before the swap): what killed rebuilds left goes too."""
-        for path in self.root.glob("gen-*"):
-            if path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
+    def _collect_garbage(self, marker: _Marker, keep: set[str]) -> None:
+        """Remove the generations the marker lists but the live one and the one it replaced
+        (kept a while for searches that opened it just before the swap): what killed or
+        failed rebuilds left goes too. Nothing the marker does not list is touched."""
+        kept = []
+        for name in marker.generations:
+            path = self.root / name
+            if name not in keep:
+                if path.is_symlink():
+                    path.unlink(missing_ok=True)
+                elif path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+            if path.exists() or path.is_symlink():
+                kept.append(name)  # kept, or could not be removed: the next writer tries again
         for path in self.root.glob(".live-*"):
-            path.unlink(missing_ok=True)
+            if path.is_symlink():
+                path.unlink(missing_ok=True)
+        for path in self.root.glob(f"{MARKER}.*.tmp"):
+            if _MARKER_TEMP.fullmatch(path.name) and not path.is_symlink():
+                path.unlink(missing_ok=True)
+        if kept != marker.generations:
+            marker.generations = kept
+            try:
+                self._write_marker(marker)
+            except OSError:
+                pass  # a marker listing too much is harmless: the next writer tries again
+
+    def _clean_orphans(self) -> None:
+        """Segment files and tables of contents that killed writers left in the live
+        generation: Whoosh removes them only at its next commit there, which may never come.
+        Safe under the lock, since no Whoosh writer is then running."""
+        gen = Path(os.path.realpath(self.live))
+        if gen.parent != Path(os.path.realpath(self.root)):
+            return
+        try:
+            ix = whoosh_index.open_dir(str(gen))
+            whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(),
+                                     ix._segments())
+        except DAMAGE:
+            return
+        for path in gen.iterdir():
+            if _TOC_TEMP.fullmatch(path.name) and not path.is_symlink():
+                path.unlink(missing_ok=True)
+            elif path.name == _WHOOSH_TEMP and path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class _Marker:
+    """What the marker file says: the generations we made, and the one ``live`` replaced."""
+
+    generations: list[str]
+    previous: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps({"owner": OWNER,
+                           "note": "only the generations listed here are ever removed",
+                           "generations": self.generations, "previous": self.previous},
+                          indent=1) + "\n"
+
+
+def _looks_ours(path: Path) -> bool:
+    """Something this program makes in an index folder, by its name and kind."""
+    name = path.name
+    if name in (".lock", MARKER) or _MARKER_TEMP.fullmatch(name):
+        return path.is_file() and not path.is_symlink()
+    if name == "live" or name.startswith(".live-"):
+        return path.is_symlink() and bool(_GENERATION.fullmatch(os.readlink(path)))
+    if _GENERATION.fullmatch(name) and path.is_dir() and not path.is_symlink():
+        return all(_WHOOSH_FILE.fullmatch(p.name) and not p.is_symlink()
+                   and (p.is_file() or p.name == _WHOOSH_TEMP) for p in path.iterdir())
+    return False
 
 
 def _ancestors(clause_id: str, parents: dict[str, str | None]) -> list[str]:
