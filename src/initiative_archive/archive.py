@@ -14,7 +14,7 @@ from typing import Any
 from .catalog import Entry
 from .cite import Citable
 from .corpus import Corpus
-from .errors import ArchiveBusyError, NotFoundError
+from .errors import AmbiguousNameError, ArchiveBusyError, NotFoundError
 from .history import retirements
 from .index import IndexStore, Progress, UpdateReport, _quiet
 from .meetings import Record, find_record, load_records
@@ -211,12 +211,14 @@ class Archive:
             return self.clause(item_id)
         try:
             doc = self.document(item_id)
+        except AmbiguousNameError:
+            raise
         except NotFoundError as exc:
             try:
                 record = find_record(load_records(self.corpus.root), item_id)
             except NotFoundError:
-                if self.corpus.catalogued(item_id):
-                    raise exc from None  # "catalogued but not fetched yet"
+                if self.corpus.catalogued(item_id) or exc.hint.startswith("near"):
+                    raise exc from None  # "catalogued but not fetched yet", or near names
                 raise NotFoundError(f"no document, meeting or series called {item_id!r}",
                                     "run 'initiative-archive docs' or 'meetings' to list them"
                                     ) from None

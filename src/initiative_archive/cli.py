@@ -104,6 +104,7 @@ class ArchiveFailure(click.ClickException):
     def __init__(self, error: ArchiveError) -> None:
         hint = f" ({error.hint})" if error.hint else ""
         super().__init__(f"{_ERROR_PREFIX.sub('', error.message)}{hint}")
+        self.exit_code = error.exit_code
 
 
 class ArchiveGroup(click.Group):

@@ -28,9 +28,10 @@ import yaml
 from .atomic import ensure_folder, write_atomic
 from .catalog import EXTERNAL_DIR, Catalog, Entry, load_catalog
 from .clauses import split_clauses
-from .errors import CorpusError, NotFoundError
+from .errors import AmbiguousNameError, CorpusError, NotFoundError
 from .language import name_key
 from .model import Clause, Document
+from .names import resolve
 from .textclean import strip_controls
 
 ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -266,22 +267,19 @@ class Corpus:
         return docs
 
     def find(self, name: str) -> Document:
-        """A document by id, title or alias (case and script-insensitive for titles)."""
-        docs = self.documents()
-        for doc in docs:
-            if doc.id == name:
-                return doc
-        wanted = name_key(name)
-        for names in (lambda d: [d.title], lambda d: d.aliases):  # a title wins over an alias
-            for doc in docs:
-                if any(name_key(n) == wanted for n in names(doc)):
-                    return doc
-        entry = self.catalogued(name)
-        if entry is not None:
-            raise NotFoundError(f"{entry.id} ({entry.title}) is catalogued but not fetched yet",
-                                f"run 'initiative-archive fetch {entry.id}'")
-        raise NotFoundError(f"no document called {name!r} in {self.root}",
-                            "run 'initiative-archive docs' to list them")
+        """A document by id, title or alias, a unique prefix or part of one, or a near
+        spelling, in either script (see names.py)."""
+        try:
+            return resolve(name, self.documents(), Document.names, lambda d: d.id)
+        except AmbiguousNameError:
+            raise
+        except NotFoundError as exc:
+            entry = self.catalogued(name)
+            if entry is not None:
+                raise NotFoundError(f"{entry.id} ({entry.title}) is catalogued but not "
+                                    "fetched yet", f"run 'initiative-archive fetch {entry.id}'"
+                                    ) from None
+            raise NotFoundError(f"{exc.message} in {self.root}", exc.hint) from None
 
     def catalog(self) -> Catalog:
         return load_catalog(self.root)

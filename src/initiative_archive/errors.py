@@ -8,7 +8,10 @@ from __future__ import annotations
 
 
 class ArchiveError(Exception):
-    """Base of every error the archive reports to a user (exit status 1)."""
+    """Base of every error the archive reports to a user (exit status 1, unless a subclass
+    says otherwise)."""
+
+    exit_code = 1
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -41,3 +44,10 @@ class IndexMissingError(ArchiveError):
 
 class ArchiveBusyError(ArchiveError):
     """Another process holds the archive's write lock."""
+
+
+class AmbiguousNameError(NotFoundError):
+    """A name fits several documents: the user must say which (exit status 2, as for a usage
+    error)."""
+
+    exit_code = 2

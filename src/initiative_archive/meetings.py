@@ -8,13 +8,14 @@ statements say who said what.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .corpus import _plain, expect_types, normalise_date
+from .corpus import _plain, expect_types, guard_yaml, normalise_date
 from .errors import CorpusError, NotFoundError
 from .language import name_key
 
@@ -23,7 +24,7 @@ RECORD_TYPES: dict[str, tuple[type, ...]] = {
     "name_zh": (str,), "aliases": (list,), "date": (str, int), "end_date": (str, int),
     "founded": (str, int), "place": (str,), "host": (str,), "theme": (str,), "adopted": (list,),
     "meetings": (list,), "statements": (list,), "number": (int, str),
-    "participants": (dict, list, str, int),
+    "participants": (dict, list, str, int), "organisers": (list, str),
 }
 
 
@@ -65,6 +66,18 @@ class Records:
     meetings: list[Record] = field(default_factory=list)
     series: list[Record] = field(default_factory=list)
     problems: list[CorpusError] = field(default_factory=list)
+    libraries: list[dict[str, Any]] = field(default_factory=list)  # libraries.yaml
+
+    def names_for(self, wanted: str) -> list[str]:
+        """``wanted`` and, when it names a library of libraries.yaml (by name, abbreviation
+        or country), every name of that library: NDL = National Diet Library = Japan."""
+        key = name_key(wanted)
+        out = [wanted]
+        for library in self.libraries:
+            names = [str(n) for n in [library.get("name"), *(library.get("names") or [])] if n]
+            if key in {name_key(n) for n in [*names, str(library.get("country") or "")]}:
+                out += names
+        return out
 
 
 def _read_folder(root: Path, folder: str, problems: list[CorpusError]) -> list[Record]:
@@ -72,7 +85,12 @@ def _read_folder(root: Path, folder: str, problems: list[CorpusError]) -> list[R
     for path in sorted((root / folder).glob("*.yaml")):
         rel = path.relative_to(root).as_posix()
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            guard_yaml(text, rel)
+            data = yaml.safe_load(text)
+        except CorpusError as exc:
+            problems.append(exc)
+            continue
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -97,7 +115,29 @@ def load_records(corpus_root: Path) -> Records:
     records = Records()
     records.meetings = _read_folder(corpus_root, "meetings", records.problems)
     records.series = _read_folder(corpus_root, "series", records.problems)
+    records.libraries = _read_libraries(corpus_root, records.problems)
     return records
+
+
+def _read_libraries(corpus_root: Path, problems: list[CorpusError]) -> list[dict[str, Any]]:
+    path = corpus_root / "libraries.yaml"
+    if not path.is_file():
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+        guard_yaml(text, path.name)
+        data = yaml.safe_load(text) or {}
+    except CorpusError as exc:
+        problems.append(exc)
+        return []
+    except (yaml.YAMLError, OSError, ValueError) as exc:
+        problems.append(CorpusError(f"{path.name}: cannot read: {str(exc).splitlines()[0]}"))
+        return []
+    libraries = data.get("libraries") if isinstance(data, dict) else None
+    if not isinstance(libraries, list) or not all(isinstance(x, dict) for x in libraries):
+        problems.append(CorpusError(f"{path.name}: expected a 'libraries' list of mappings"))
+        return []
+    return [_plain(x) for x in libraries]
 
 
 def find_record(records: Records, name: str) -> Record:
@@ -112,14 +152,20 @@ def find_record(records: Records, name: str) -> Record:
                         "run 'initiative-archive meetings' to list them")
 
 
-def participant_matches(participants: Any, wanted: str) -> bool:
-    """Whether a participants record (mapping, list or text) names ``wanted`` anywhere."""
-    needle = name_key(wanted)
+def participant_matches(participants: Any, wanted: str | list[str]) -> bool:
+    """Whether a participants record (mapping, list or text) names ``wanted`` (or any of
+    several names) anywhere: as whole words for Latin names (NDL is not in 'handle')."""
+    if isinstance(wanted, list):
+        return any(participant_matches(participants, w) for w in wanted)
     if isinstance(participants, dict):
         return any(participant_matches(v, wanted) for v in participants.values())
     if isinstance(participants, list):
         return any(participant_matches(v, wanted) for v in participants)
-    return participants is not None and needle in name_key(str(participants))
+    if participants is None:
+        return False
+    needle = re.escape(name_key(wanted))
+    return re.search(rf"(?<![a-z0-9]){needle}(?![a-z0-9])", name_key(str(participants))
+                     ) is not None
 
 
 def filter_meetings(records: Records, series: str | None = None, date_from: str | None = None,
@@ -135,7 +181,8 @@ def filter_meetings(records: Records, series: str | None = None, date_from: str 
         if date_to and meeting.date[:len(date_to)] > date_to:
             continue
         if participant and not participant_matches(
-            [meeting.data.get("participants"), meeting.data.get("host")], participant
+            [meeting.data.get(k) for k in ("participants", "host", "organisers")],
+            records.names_for(participant),
         ):
             continue
         out.append(meeting)
