@@ -30,7 +30,8 @@ from initiative_archive.fetch import fetch
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO_CORPUS = ROOT / "corpus"
-MIRROR = Path(os.environ.get("INITIATIVE_ARCHIVE_TEST_MIRROR") or ROOT.parent / "shared" / "sources")
+MIRROR = Path(os.environ.get("INITIATIVE_ARCHIVE_TEST_MIRROR")
+              or ROOT.parent / "shared" / "sources")
 COMMITTED_IDS = {"nanning-2012", "kunming-2013", "nlc-2017-prospects"}
 CATALOGUED_IDS = {
     "prc-public-library-law-2018",

@@ -5,9 +5,9 @@ Tried in order, each only when the one before finds nothing: the exact id; a tit
 alias (script, case and book-title marks aside); names that begin with what was typed, then
 names that contain it (at least two Chinese characters or four letters); then a near spelling
 (a typo of a title or alias; an id is exact). Several documents at one step make the name
-ambiguous: the candidates are listed, and nothing is guessed. A near spelling is taken only when it is very near: ``昆明倡议`` shares
-``倡议`` with ``东亚图书馆南宁倡议`` but names another initiative, so it is listed as a candidate
-and never chosen.
+ambiguous: the candidates are listed, and nothing is guessed. A near spelling is taken only
+when it is very near: ``昆明倡议`` shares ``倡议`` with ``东亚图书馆南宁倡议`` but names another
+initiative, so it is listed as a candidate and never chosen.
 """
 
 from __future__ import annotations
