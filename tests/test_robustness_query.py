@@ -116,3 +116,23 @@ FUZZ_EXAMPLES = int(os.environ.get("QUERY_FUZZ_EXAMPLES", "100"))
 @given(query=QUERIES, match=st.sampled_from(["any", "all"]))
 def test_fuzz_any_query_is_answered_or_refused_quickly(shipped, query, match):
     _answered_or_refused(shipped, query, match=match)
+
+
+@pytest.mark.parametrize("query", ["**", "?*", "*?", "??"])
+def test_the_cli_refuses_wildcards_without_letters_in_one_line(run_main, shipped_args, query):
+    started = time.monotonic()
+    result = run_main(*shipped_args, "search", query)
+    assert time.monotonic() - started < 10
+    assert_one_error_line(result)
+
+
+def test_every_query_limit_is_a_search_option(run_main, shipped_args):
+    long = run_main(*shipped_args, "search", "inter-library loan", "--max-query-chars", "5")
+    assert_one_error_line(long)
+    assert "5" in long.stderr
+    wild = run_main(*shipped_args, "search", "l*", "--max-expansions", "2")
+    assert_one_error_line(wild)
+    loose = run_main(*shipped_args, "search", "l*", "--max-expansions", "100000", "--limit", "1")
+    assert loose.code == 0 and "clauses match" in loose.stdout
+    bad = run_main(*shipped_args, "search", "x", "--query-timeout", "0")
+    assert bad.code == 2

@@ -19,6 +19,7 @@ from .history import retirements
 from .index import IndexStore, Progress, UpdateReport, _quiet
 from .meetings import Record, find_record, load_records
 from .model import Clause, Document, SearchResult
+from .query_limits import DEFAULT_LIMITS, QueryLimits
 from .search import Explanation, Filters, explain, run_search
 from .verify import Verdict, candidate_query, judge
 
@@ -101,12 +102,12 @@ class Archive:
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: str, filters: Filters | None = None, limit: int | None = 10,
-               match: str = "any", nested: bool = False,
-               progress: Progress = _quiet) -> SearchResult:
+               match: str = "any", nested: bool = False, progress: Progress = _quiet,
+               limits: QueryLimits = DEFAULT_LIMITS) -> SearchResult:
         notices = self.ensure_index(progress)
         filters = filters or Filters()
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
-        result = run_search(self.store.open(), query, filters, limit, match, nested)
+        result = run_search(self.store.open(), query, filters, limit, match, nested, limits)
         result.notices = notices + result.notices + self.unfetched_notice()
         return result
 
@@ -144,10 +145,11 @@ class Archive:
             return Citable(view.document, view.clause)
         return Citable(self.document(item_id))
 
-    def explain(self, query: str, match: str = "any") -> Explanation:
+    def explain(self, query: str, match: str = "any",
+                limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:
         from .index import make_schema
 
-        return explain(query, make_schema(), match)
+        return explain(query, make_schema(), match, limits)
 
     def documents(self) -> list[Document]:
         return self.corpus.documents()

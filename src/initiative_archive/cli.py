@@ -27,6 +27,8 @@ from .errors import ArchiveError, NotFoundError
 from .export import CSV_COLUMNS, export_records
 from .ingest import Limits, Outcome, Overrides, ingest_files
 from .meetings import filter_meetings, load_records
+from .query_limits import QueryLimits
+from .textclean import strip_controls
 from .verify import quotations_in
 
 if TYPE_CHECKING:  # the archive loads Whoosh: only commands that use it import it
@@ -69,18 +71,52 @@ def archive_options(func: Callable) -> Callable:
     return wrapper
 
 
+_QUERY_LIMITS = QueryLimits()
+
+
+def query_limit_options(func: Callable) -> Callable:
+    """Every query's budget, adjustable: a query that would ask for more is refused in one
+    line, within seconds, whatever the size of the archive."""
+    options = [
+        ("--max-query-chars", "max_chars", int, "Refuse a query longer than N characters."),
+        ("--max-terms", "max_terms", int,
+         "Refuse a query of more than N terms once wildcards are expanded."),
+        ("--max-expansions", "max_expansions", int,
+         "Refuse wildcards, prefixes and ranges that together match more than N index words."),
+        ("--min-wildcard-chars", "min_literal", int,
+         "A wildcard needs N characters besides * and ? ('**' and '??' are refused)."),
+        ("--max-postings", "max_postings", int,
+         "Refuse a query that would read more than N index postings (long phrases)."),
+        ("--query-timeout", "seconds", float, "Stop a search after this many seconds."),
+    ]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {field: kwargs.pop(field) for _, field, _, _ in options}
+        return func(*args, limits=QueryLimits(**given), **kwargs)
+
+    for flag, field, kind, text in reversed(options):
+        low = 0 if field == "min_literal" else (0.1 if kind is float else 1)
+        wrapper = click.option(
+            flag, field, type=click.FloatRange(min=low) if kind is float
+            else click.IntRange(min=low), default=getattr(_QUERY_LIMITS, field),
+            show_default=True, metavar="S" if kind is float else "N", help=text)(wrapper)
+    return wrapper
+
+
 def format_option(choices: tuple[str, ...] = ("text", "json", "csv")) -> Callable:
     return click.option("--format", "fmt", type=click.Choice(choices), default="text",
                         show_default=True, help="Output format.")
 
 
 def echo(text: str, color: bool | None = None) -> None:
-    """Print as is; ``color=True`` keeps colour codes even through a pipe (``--color``)."""
-    click.echo(text, nl=False, color=color)
+    """Print; ``color=True`` keeps colour codes even through a pipe (``--color``). Without
+    colour nothing a terminal would obey gets out, whatever a document or file name holds."""
+    click.echo(text if color else strip_controls(text), nl=False, color=color)
 
 
 def note(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(strip_controls(message), err=True)
 
 
 def progress_printer() -> Callable[[str], None]:
@@ -103,7 +139,7 @@ class ArchiveFailure(click.ClickException):
 
     def __init__(self, error: ArchiveError) -> None:
         hint = f" ({error.hint})" if error.hint else ""
-        super().__init__(f"{_ERROR_PREFIX.sub('', error.message)}{hint}")
+        super().__init__(strip_controls(f"{_ERROR_PREFIX.sub('', error.message)}{hint}"))
         self.exit_code = error.exit_code
 
 
@@ -169,12 +205,13 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
 @format_option(FORMATS)
 @click.option("--color/--no-color", default=None,
               help="Highlight matches [default: on a terminal].")
+@query_limit_options
 @archive_options
 def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...],
            langs: tuple[str, ...], roles: tuple[str, ...], date_from: str | None,
            date_to: str | None, limit: int, match: str, group_by: str | None, nested: bool,
            explain: bool, cite_style: str | None, fmt: str, color: bool | None,
-           archive: Archive) -> None:
+           limits: QueryLimits, archive: Archive) -> None:
     """Find the clauses that state a commitment.
 
     QUERY uses Whoosh's query language: words, "exact phrases", AND, OR, NOT,
@@ -191,7 +228,7 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
     text = " ".join(query)
     _check_range(date_from, date_to)
     if explain:
-        ex = archive.explain(text, match)
+        ex = archive.explain(text, match, limits)
         if fmt == "text":
             echo(render.explanation_text(ex) + "\n")
     from .search import Filters
@@ -199,7 +236,7 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
     filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
                       date_from=date_from, date_to=date_to)
     result = archive.search(text, filters, limit=limit, match=match, nested=nested,
-                            progress=progress_printer())
+                            progress=progress_printer(), limits=limits)
     for message in result.notices:
         note(message)
     if cite_style:

@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from rapidfuzz import fuzz, process
-
 from .errors import AmbiguousNameError, NotFoundError
 from .language import name_key
 
@@ -49,6 +47,8 @@ def resolve(name: str, items: Sequence[T], names: Callable[[T], list[str]],
             raise AmbiguousNameError(
                 f"{name!r} names several {what}s: {', '.join(ident(i) for i in found)}",
                 "give one of these ids")
+    from rapidfuzz import fuzz  # only when no name fits as typed
+
     titles = [(item, keys[1:]) for item, keys in keyed]  # an id is exact, never a typo
     typos = _near(wanted, titles, ident, fuzz.ratio, NEAR_ENOUGH)
     if len(typos) == 1:
@@ -74,6 +74,8 @@ def _long_enough(key: str) -> bool:
 def _near(wanted: str, keyed: list[tuple[T, list[str]]], ident: Callable[[T], str],
           scorer: Callable[..., float], cutoff: float) -> list[tuple[T, float]]:
     """Items by their nearest name's similarity to ``wanted``, best first, from ``cutoff``."""
+    from rapidfuzz import process
+
     best: dict[str, tuple[T, float]] = {}
     for item, keys in keyed:
         match = process.extractOne(wanted, keys, scorer=scorer)

@@ -29,6 +29,7 @@ from .analysis import CHARS, STOP, WORDS, analyze
 from .errors import QueryError
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
+from .query_limits import DEFAULT_LIMITS, QueryLimits
 
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
@@ -38,27 +39,6 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _FIELD_ALIASES = {"doc_id": ["doc"], "text": ["clause"], "label": [], "title": ["alias"]}
 
 
-@dataclass(frozen=True)
-class QueryLimits:
-    """How much work one query may ask for. The defaults keep every query on the shipped corpus
-    under a second and refuse, within a second, the ones that would take minutes on a larger
-    archive (measured figures in tests/test_robustness_query.py)."""
-
-    max_chars: int = 5000  # characters of the query string
-    max_terms: int = 5000  # terms after expansion, each word of a phrase counted
-    max_expansions: int = 1000  # index terms all wildcards, prefixes and ranges may stand for
-    min_literal: int = 1  # characters other than * and ? that a wildcard must have
-    max_postings: int = 600_000  # postings its terms may read (a long phrase of common words)
-    seconds: float = 5.0  # time to read, run and highlight; 'did you mean' stops quietly
-
-    def __post_init__(self) -> None:
-        numbers = (self.max_chars, self.max_terms, self.max_expansions, self.max_postings,
-                   self.seconds)
-        if min(numbers) <= 0 or self.min_literal < 0:
-            raise ValueError("query limits must be positive")
-
-
-DEFAULT_LIMITS = QueryLimits()
 _NARROW = "narrow it: fewer words, more letters before a * or ?, or a filter such as --doc"
 
 

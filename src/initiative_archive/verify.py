@@ -84,9 +84,13 @@ class Verdict:
         }
 
 
+CANDIDATE_CHARS = 500  # enough words to find a clause; a whole law would exceed the budget
+
+
 def candidate_query(quotation: str) -> str:
-    """A ranked any-word query for the quotation's words, free of query syntax."""
-    return " ".join(_QUERY_NOISE.sub(" ", _ELLIPSIS.sub(" ", quotation)).split())[:2000]
+    """A ranked any-word query for the quotation's first words, free of query syntax."""
+    words = " ".join(_QUERY_NOISE.sub(" ", _ELLIPSIS.sub(" ", quotation)).split())
+    return words[:CANDIDATE_CHARS].rsplit(" ", 1)[0] if len(words) > CANDIDATE_CHARS else words
 
 
 def score(quotation: str, clause_text: str) -> float:
