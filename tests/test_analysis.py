@@ -91,9 +91,12 @@ def test_stop_words_are_removed():
 
 
 def test_english_offsets_point_at_the_original_word():
+    """A hyphenated compound is also one word, spanning both parts (interlibrary meets
+    inter-library)."""
     text = "Public Libraries, inter-library LOAN"
     assert [text[s:e] for _, s, e in analyze(text)] == ["Public", "Libraries", "inter",
-                                                        "library", "LOAN"]
+                                                        "inter-library", "library", "LOAN"]
+    assert [t for t, _, _ in analyze(text)][3] == "interlibrari"
 
 
 def test_full_width_latin_is_folded():

@@ -33,7 +33,7 @@ from .language import HAN, fold_han
 from .spelling import american
 
 #: Bumped whenever analysis changes what is indexed: an index of another version is rebuilt.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
 _TOKEN_RE = re.compile(f"([{HAN}]+)|((?:(?![{HAN}])[^\\W_])+)")
 _ASCII_WORD = re.compile(r"^[a-z]+$")
@@ -47,11 +47,40 @@ def jieba_tokenizer():
 
     logging.getLogger("jieba").setLevel(logging.ERROR)
     segmenter = jieba.Tokenizer()
+    segmenter.tmp_dir, segmenter.cache_file = jieba_cache_dir(), "jieba.cache"
     segmenter.initialize()
     userdict = resources.files("initiative_archive").joinpath("data/userdict.txt")
     with resources.as_file(userdict) as path, open(path, "rb") as handle:
         segmenter.load_userdict(handle)  # given a path, jieba leaves the file open
     return segmenter
+
+
+def jieba_cache_dir() -> str:
+    """A folder of this user's own for jieba's dictionary cache. jieba's default,
+    /tmp/jieba.cache, belongs to whoever ran first: another user then gets a traceback, or
+    loads a cache someone else wrote. A folder that is a link, or another user's, is not used."""
+    import os
+    import tempfile
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidates = [os.path.join(base, "initiative-archive")] if os.path.isabs(base) else []
+    candidates.append(os.path.join(tempfile.gettempdir(), f"initiative-archive-{os.getuid()}"))
+    for folder in candidates:
+        if _own_folder(folder):
+            return folder
+    return tempfile.mkdtemp(prefix="initiative-archive-jieba-")  # both taken: a fresh one
+
+
+def _own_folder(folder: str) -> bool:
+    import os
+    import stat
+
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
 
 
 def han_pieces(run: str, granularity: str, mode: str = "") -> Iterator[tuple[str, int, int]]:
@@ -102,11 +131,25 @@ class ClauseTokenizer(Tokenizer):
                                    start_char)
             return
         pos = start_pos
+        previous = None
         for match in _TOKEN_RE.finditer(value):
             if match.group(1):
                 pieces = han_pieces(fold_han(match.group(1)), self.granularity, mode)
             else:
                 pieces = iter([(match.group(2), 0, len(match.group(2)))])
+                joined = self._compound(value, previous, match)
+                if joined is not None:  # inter-library also as interlibrary, between the two
+                    token.text, token.boost, token.stopped = joined, 1.0, False
+                    if keeporiginal:
+                        token.original = joined
+                    if positions:
+                        token.pos = pos
+                        pos += 1
+                    if chars:
+                        token.startchar = start_char + previous.start()
+                        token.endchar = start_char + match.end()
+                    yield token
+            previous = match
             for word, start, end in pieces:
                 token.text = word
                 token.boost = 1.0
@@ -120,6 +163,14 @@ class ClauseTokenizer(Tokenizer):
                     token.startchar = start_char + match.start() + start
                     token.endchar = start_char + match.start() + end
                 yield token
+
+    def _compound(self, value: str, previous, match) -> str | None:
+        """Two Latin words joined by a hyphen, as one word (``words`` only): so that
+        interlibrary finds inter-library, and inter-library finds interlibrary."""
+        if (self.granularity != "words" or previous is None or not previous.group(2)
+                or value[previous.end():match.start()] != "-"):
+            return None
+        return previous.group(2) + match.group(2)
 
     @staticmethod
     def _whole(token, value, positions, chars, keeporiginal, start_pos, start_char):

@@ -93,6 +93,7 @@ class Hit:
     kind: str
     score: float
     highlights: tuple[tuple[int, int], ...] = ()
+    match: str = ""  # phrase, near, all or some (plain queries; see ranking.py)
 
     def to_dict(self) -> dict[str, Any]:
         c = self.clause
@@ -111,6 +112,7 @@ class Hit:
             "parent": c.parent,
             "locator": c.locator,
             "highlights": [list(h) for h in self.highlights],
+            "match": self.match,
         }
 
 

@@ -30,11 +30,13 @@ from .errors import QueryError
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
+from .ranking import LEVELS, level, query_shape
 
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _FIELD_OR_OPERATOR = re.compile(r"\b\w+:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|[()*?~^]")
 _ASCII_WORDS = re.compile(r"[a-z]+")
+_FIELD_VALUE = re.compile(r"\b\w+:(?:\([^)]*\)|\"[^\"]*\"|\S+)")  # never corrected
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _FIELD_ALIASES = {"doc_id": ["doc"], "text": ["clause"], "label": [], "title": ["alias"]}
 
@@ -279,14 +281,15 @@ def suggest(searcher, text: str, budget: Budget | None = None) -> str | None:
     corrector = searcher.corrector("spell")
     reader = searcher.reader()
     suggestion, changed = text, False
-    plain = _FIELD_OR_OPERATOR.sub(" ", text).lower()
+    plain = _FIELD_OR_OPERATOR.sub(" ", _FIELD_VALUE.sub(" ", text)).lower()
     words = list(dict.fromkeys(_ASCII_WORDS.findall(plain)))[:MAX_SUGGESTED_WORDS]
     for word in words:
         if budget is not None and not budget.left():
             break
         if not 3 <= len(word) <= 30 or word in STOP or reader.frequency("spell", word) > 0:
             continue
-        options = corrector.suggest(word, limit=1, maxdist=2)
+        options = [o for o in corrector.suggest(word, limit=3, maxdist=1 if len(word) <= 6
+                                                else 2) if o not in STOP]
         if options:
             suggestion = _replace_word(suggestion, word, options[0])
             changed = True
@@ -302,15 +305,9 @@ def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: s
     """Search the index ``ix``; ``limit=None`` returns every hit. Answers or raises QueryError
     within about ``limits.seconds``."""
     budget = Budget(limits.seconds)
-    query = parse_query(text, ix.schema, match, limits)
     notices = balance_quotes(text)[1]
     with ix.searcher() as searcher:
-        try:
-            query = budget_query(query, searcher.reader(), limits, budget)
-        except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
-            raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
-        ranked = _ranked(searcher, query, filters, budget)
-        units = ranked if nested else smallest_units(ranked)
+        units, query = _matching_units(searcher, text, filters, match, nested, limits, budget)
         shown = units if limit is None else units[:limit]
         hits = []
         for u in shown:
@@ -318,10 +315,50 @@ def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: s
             hits.append(Hit(clause=clause_from_stored(u), doc_title=u.get("doc_title", ""),
                             date=u.get("date", ""), kind=u.get("kind", ""),
                             score=float(u["score"] or 0.0),
-                            highlights=highlight_spans(u.get("text", ""), query)))
-        suggestion = suggest(searcher, text, budget) if not units else None
+                            highlights=highlight_spans(u.get("text", ""), query),
+                            match=u.get("match", "")))
+        suggestion = None
+        if not any(u.get("match", "some") != "some" for u in units):
+            suggestion = _better_suggestion(searcher, text, filters, units, limits, budget)
     return SearchResult(query=text, total=len(units), hits=hits, suggestion=suggestion,
                         notices=notices)
+
+
+def _matching_units(searcher, text: str, filters: Filters, match: str, nested: bool,
+                    limits: QueryLimits, budget: Budget) -> tuple[list[dict], Query]:
+    """Every matching unit, best first, and the query that ran. A plain query is read with
+    any-word recall, then ranked in match levels (ranking.py); ``match="all"`` keeps the
+    units holding every word. Headings stand as context, not as hits, unless asked for."""
+    shape = query_shape(text, lambda word: searcher.reader().doc_frequency("text", word) > 0)
+    query = parse_query(text, searcher.schema, "any" if shape else match, limits)
+    try:
+        query = budget_query(query, searcher.reader(), limits, budget)
+    except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
+        raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
+    ranked = _ranked(searcher, query, filters, budget)
+    if not ("heading" in filters.roles or "title:" in text.lower()):
+        ranked = [u for u in ranked if u.get("role") != "heading"]
+    if shape is not None:
+        for u in ranked:
+            u["match"] = level(shape, u.get("text", ""))
+        if match == "all":
+            ranked = [u for u in ranked if u["match"] != "some"]
+        ranked.sort(key=lambda u: -LEVELS.index(u["match"]))  # stable: by score within a level
+    return (ranked if nested else smallest_units(ranked)), query
+
+
+def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
+                       limits: QueryLimits, budget: Budget) -> str | None:
+    """'Did you mean', offered only when no clause holds every word of the query, and only a
+    spelling whose every word some clause holds."""
+    suggestion = suggest(searcher, text, budget)
+    if suggestion is None or not budget.left():
+        return None
+    try:
+        better, _ = _matching_units(searcher, suggestion, filters, "all", False, limits, budget)
+    except QueryError:
+        return None
+    return suggestion if better else None
 
 
 def _ranked(searcher, query: Query, filters: Filters, budget: Budget) -> list[dict]:

@@ -1,0 +1,127 @@
+"""Which hits say what the researcher typed: match levels above the BM25F score.
+
+A plain query (words, no operators, fields, quotes or wildcards) ranks its hits in levels, and
+by BM25F within a level:
+
+* ``phrase``: the whole query as one contiguous run: Chinese characters in order, English
+  words one after another, hyphens and compounds aside (inter-library = interlibrary =
+  inter library);
+* ``near``: every query word, close together;
+* ``all``: every query word, anywhere in the clause;
+* ``some``: some of the words.
+
+A Chinese query's words are the segmenter's words, read off the index's own vocabulary (what
+jieba produced when the texts were indexed), so the query side never loads jieba: ``资源共享``
+is one unit for ``phrase``, and its parts ``资源`` and ``共享`` are the words for ``near`` and
+``all``. English words are stemmed, stop words aside, exactly as indexing does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .analysis import CHARS
+from .language import HAN, fold_han
+
+LEVELS = ("some", "all", "near", "phrase")  # worst to best
+_OPERATORS = re.compile(r'["*?:()\[\]{}^~]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b')
+_HAN_RUN = re.compile(f"[{HAN}]+")
+MAX_WORD = 4  # the longest Chinese word looked up in the vocabulary
+NEAR_SLACK = 4  # tokens a 'near' match may spread beyond twice the query's length
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """What a plain query asks for: its tokens in order, and its words."""
+
+    tokens: tuple[str, ...]  # Han characters and English stems, in order, stop words out
+    words: tuple[tuple[str, ...], ...]  # each word as its tokens: ("资", "源"), ("librari",)
+
+
+def is_plain(text: str) -> bool:
+    return not _OPERATORS.search(text)
+
+
+def query_shape(text: str, known: Callable[[str], bool]) -> QueryShape | None:
+    """The shape of a plain query (None for one with operators, fields, quotes, wildcards,
+    or no words). ``known(word)`` says whether a Chinese word is in the index's vocabulary."""
+    if not is_plain(text):
+        return None
+    tokens = tuple(_tokens(text))
+    if not tokens:
+        return None
+    words: list[tuple[str, ...]] = []
+    for token in tokens:
+        if not _HAN_RUN.fullmatch(token):
+            words.append((token,))
+    for run in _HAN_RUN.findall(fold_han(text)):
+        words += [tuple(w) for w in segment(run, known)]
+    return QueryShape(tokens, tuple(dict.fromkeys(words)))
+
+
+def segment(run: str, known: Callable[[str], bool]) -> list[str]:
+    """A Chinese run as its parts: the longest known words from the left, never the whole run
+    (that is the phrase); a run of one or two characters is its own word."""
+    if len(run) <= 2:
+        return [run]
+    out, i = [], 0
+    longest = min(MAX_WORD, len(run) - 1)
+    while i < len(run):
+        size = next((n for n in range(min(longest, len(run) - i), 1, -1)
+                     if known(run[i:i + n])), 1)
+        out.append(run[i:i + size])
+        i += size
+    return out
+
+
+def level(shape: QueryShape, text: str) -> str:
+    """How well a clause's text matches the query: phrase, near, all or some."""
+    tokens = _tokens(text)
+    if _contiguous(shape.tokens, tokens):
+        return "phrase"
+    places = [_occurrences(word, tokens) for word in shape.words]
+    if not all(places):
+        return "some"
+    limit = 2 * len(shape.tokens) + NEAR_SLACK
+    return "near" if _window(places) <= limit else "all"
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.text for t in CHARS(text)]
+
+
+def _contiguous(query: tuple[str, ...], tokens: list[str]) -> bool:
+    """The query's tokens one after another in ``tokens``, compounds aside: the run's
+    concatenation equals the query's, starting and ending on token boundaries."""
+    whole = "".join(query)
+    for i in range(len(tokens)):
+        joined = ""
+        for token in tokens[i:]:
+            joined += token
+            if len(joined) >= len(whole):
+                break
+        if joined == whole:
+            return True
+    return False
+
+
+def _occurrences(word: tuple[str, ...], tokens: list[str]) -> list[tuple[int, int]]:
+    """(first, last) token positions of each occurrence of ``word``."""
+    n = len(word)
+    return [(i, i + n - 1) for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n]) == word]
+
+
+def _window(places: list[list[tuple[int, int]]]) -> int:
+    """The fewest tokens that hold one occurrence of every word (a sweep over the
+    occurrences sorted by position)."""
+    events = sorted((start, end, w) for w, spans in enumerate(places) for start, end in spans)
+    best = len(events) and max(e for _, e, _ in events) + 1
+    last: dict[int, tuple[int, int]] = {}
+    for start, end, w in events:
+        last[w] = (start, end)
+        if len(last) == len(places):
+            first = min(s for s, _ in last.values())
+            best = min(best, max(e for _, e in last.values()) - first + 1)
+    return best
