@@ -13,6 +13,7 @@ from typing import Any
 
 from .catalog import Entry
 from .cite import Citable
+from .clauses import own_words
 from .corpus import Corpus
 from .errors import AmbiguousNameError, ArchiveBusyError, NotFoundError
 from .history import retirements
@@ -36,6 +37,7 @@ class ClauseView:
     ancestors: list[Clause] = field(default_factory=list)
     children: list[Clause] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    lead_in: str = ""  # for an item: the words of its parent that introduce the list
 
 
 @dataclass
@@ -253,7 +255,8 @@ class Archive:
             ancestors.insert(0, by_id[parent])
             parent = by_id[parent].parent
         children = [c for c in clauses if c.parent == clause.id]
-        return ClauseView(doc, clause, ancestors, children, notices)
+        lead_in = own_words(doc.body, ancestors[-1]) if clause.unit == "item" and ancestors else ""
+        return ClauseView(doc, clause, ancestors, children, notices, lead_in)
 
 
 def catalogued_summary(entry: Entry) -> dict[str, Any]:

@@ -497,3 +497,14 @@ def split_clauses(body: str, doc_id: str, lang: str) -> list[Clause]:
             )
         )
     return [c for c in clauses if c.text]
+
+
+def own_words(body: str, clause: Clause) -> str:
+    """A clause's own words, before its first child and without its label: an article's
+    lead-in (公共图书馆应当免费向社会公众提供下列服务：), a heading's title."""
+    own = clean_text(body[clause.span[0]:clause.own_end])
+    if clause.label and own.startswith(clause.label):
+        own = own[len(clause.label):].lstrip()
+    if clause.unit in ("heading", "title"):
+        own = own.lstrip("#").strip()
+    return own

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .archive import ClauseView, DocumentView, RecordView
     from .search import Explanation
 
+_HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 BOLD_YELLOW, BOLD, DIM, RESET = "\x1b[1;33m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _OWN_CODES = re.compile(r"(\x1b\[(?:1;33|1|2|0)m)")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -270,6 +271,7 @@ def document_text(doc: Document, clauses: list[Clause],
         lines.append(f"issued by {doc.issuer}")
     if doc.aliases:
         lines.append("also called: " + "; ".join(doc.aliases))
+    lines += provenance_lines(doc.source)
     for relation, ids in (related or {}).items():
         lines.append(f"{relation.replace('_', ' ')}: {', '.join(ids)}")
     lines.append("")
@@ -281,23 +283,31 @@ def document_text(doc: Document, clauses: list[Clause],
     return finish("\n".join(lines) + "\n")
 
 
+def provenance_lines(source: dict[str, Any]) -> list[str]:
+    """Where a document's text comes from, in a few lines: the work, its author and date,
+    the file and the place in it, the address, the rights."""
+    work = ", ".join(str(source[k]) for k in ("title", "author", "date") if source.get(k))
+    where = ", ".join(str(source[k]) for k in ("file", "locator") if source.get(k))
+    lines = [f"source: {work}"] if work else []
+    lines += [f"  {label}: {value}" for label, value in (
+        ("in", where), ("address", source.get("url")),
+        ("official page", source.get("official_page")), ("SHA-256", source.get("sha256")),
+        ("rights", source.get("rights"))) if value]
+    return lines
+
+
 def _own_text(doc: Document, clause: Clause) -> str:
     """A clause's own words in a listing (its children follow on their own lines)."""
-    from .clauses import clean_text
+    from .clauses import own_words
 
-    start, _ = clause.span
-    own = clean_text(doc.body[start:clause.own_end])
-    if clause.label and own.startswith(clause.label):
-        own = own[len(clause.label):].lstrip()
-    if clause.unit == "heading" or clause.unit == "title":
-        own = own.lstrip("#").strip()
-    return own
+    return own_words(doc.body, clause)
 
 
 def clause_view_dict(view: ClauseView) -> dict[str, Any]:
     doc = view.document
     return {**view.clause.to_dict(), "doc_title": doc.title, "date": doc.date,
-            "kind": doc.kind, "ancestors": [a.to_dict() for a in view.ancestors],
+            "kind": doc.kind, "lead_in": view.lead_in,
+            "ancestors": [a.to_dict() for a in view.ancestors],
             "children": [c.id for c in view.children], "archive_version": __version__}
 
 
@@ -306,7 +316,12 @@ def clause_view_text(view: ClauseView) -> str:
     context = " › ".join(describe_label(a) for a in view.ancestors)
     lines = [f"{doc.title} ({doc.date or 'n.d.'})",
              f"{c.id} · {describe_label(c)} · {c.role}" + (f" · in {context}" if context else ""),
-             "", c.text]
+             ""]
+    if view.lead_in:  # the words that introduce the list this item belongs to
+        label = f"{c.label} " if c.label and not _HAN.match(c.label[-1]) else c.label
+        lines += [view.lead_in, f"  {label}{c.text}"]
+    else:
+        lines.append(c.text)
     return finish("\n".join(lines) + "\n")
 
 
