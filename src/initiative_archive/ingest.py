@@ -54,6 +54,11 @@ class Limits:
     max_lines: int = 10_000
     max_line_chars: int = 100_000
     max_clauses: int = 5_000
+    # Work a reader may do (readers.budget.Budget has the same defaults, and the reasons)
+    max_pages: int = 2_000
+    max_pdf_operations: int = 200_000
+    max_paragraphs: int = 50_000
+    max_styles: int = 5_000
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..corpus import split_front_matter
 from ..errors import CorpusError, IngestError
+from .budget import DEFAULT_BUDGET, Budget
 from .decode import decode_bytes, sniff_declared, tidy_body
 from .html import html_to_text, looks_like_html
 from .pdf import pages_of
@@ -31,8 +32,8 @@ MAX_FRONT_MATTER_DEPTH = 20
 _OTHER_FORMATS = {".doc": "save it as .docx", ".rtf": "save it as .docx or plain text",
                   ".odt": "save it as .docx", ".wps": "save it as .docx"}
 
-__all__ = ["HTML", "MARKDOWN", "MAX_BYTES", "PDF", "PLAIN", "SUPPORTED", "WORD", "SourceText",
-           "pages_of", "read_source", "tidy_body", "unsupported"]
+__all__ = ["HTML", "MARKDOWN", "MAX_BYTES", "PDF", "PLAIN", "SUPPORTED", "WORD", "Budget",
+           "SourceText", "pages_of", "read_source", "tidy_body", "unsupported"]
 
 
 @dataclass
@@ -59,7 +60,9 @@ def unsupported(path: Path) -> IngestError | None:
     return IngestError(f"{path.name}: {suffix} files are not read", hint)
 
 
-def read_source(path: Path, max_bytes: int = MAX_BYTES) -> SourceText:
+def read_source(path: Path, max_bytes: int = MAX_BYTES,
+                budget: Budget = DEFAULT_BUDGET) -> SourceText:
+    """A file's text; ``budget`` bounds the work its reader may do (pages, paragraphs...)."""
     where = path.name
     refusal = unsupported(path)
     if refusal is not None:
@@ -69,12 +72,12 @@ def read_source(path: Path, max_bytes: int = MAX_BYTES) -> SourceText:
     if suffix in PDF:
         from .pdf import pdf_to_text
 
-        body, meta, provenance, notes = pdf_to_text(data, where)
+        body, meta, provenance, notes = pdf_to_text(data, where, budget)
         return SourceText(body, meta, None, "pdf", notes, provenance)
     if suffix in WORD:
         from .docx import docx_to_text
 
-        body, meta, provenance, notes = docx_to_text(data, where)
+        body, meta, provenance, notes = docx_to_text(data, where, budget)
         return SourceText(body, meta, None, "docx", notes, provenance)
     declared = sniff_declared(data) if suffix in HTML + PLAIN else None
     text, encoding, notes = decode_bytes(data, where, declared)

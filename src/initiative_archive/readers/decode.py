@@ -64,6 +64,11 @@ _FOREIGN_LEGACY = {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "eu
 _CJK_PUNCTUATION = "，。、；：？！“”‘’（）《》〈〉「」『』【】〔〕…—～·　"
 _WESTERN = set("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿŒœŠšŽžŸƒ"
                "«»°§©®±·¡¿£€¢¥\u00a0’‘“”„–—…•™¹²³ºª")
+#: Codecs Python knows that are not a text's encoding: they rewrite text (escapes, IDNA,
+#: Punycode, UTF-7, which HTML forbids) or fail everything. Bytes-to-bytes codecs (base64,
+#: hex, zlib, rot13) say so themselves (``_is_text_encoding``).
+_NOT_TEXT_CODECS = {"unicode-escape", "raw-unicode-escape", "punycode", "idna", "utf-7",
+                    "undefined", "charmap"}
 _DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})"""
                        rb"""|<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{2,40})""",
                        re.IGNORECASE)
@@ -119,15 +124,20 @@ def what_it_is(data: bytes) -> str:
 
 
 def sniff_declared(data: bytes) -> str | None:
-    """The encoding an HTML or XML file declares in its first bytes, if Python knows it."""
+    """The encoding an HTML or XML file declares in its first bytes, if it is a real text
+    encoding Python knows: a declared ``unicode_escape`` or ``rot13`` is ignored, since it
+    would rewrite the text rather than decode it."""
     m = _DECLARED.search(data[:4096])
     if not m:
         return None
     name = (m.group(1) or m.group(2)).decode("ascii").lower()
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_TEXT_CODECS:
+        return None
+    return info.name
 
 
 def _count(n: int, what: str) -> str:

@@ -6,6 +6,13 @@ reader sees. Headers, footers and comments stay out, like an HTML page's furnitu
 
 A Word document has no fixed pages (they depend on the printer and fonts), so the provenance
 records paragraphs, never page numbers.
+
+The work is budgeted (``budget.Budget``): paragraphs, styles and list definitions are counted in
+the package's XML, streamed, before python-docx builds anything, and styles and list levels are
+looked up in tables built once (python-docx searches every style for each paragraph, which made
+30,000 styles take forty minutes). An entity reference in a run (``&co;``, declared in the
+document's own DTD) keeps the text after it: simple internal entities are spelled out, any other
+is dropped, and nothing is fetched.
 """
 
 from __future__ import annotations
@@ -16,22 +23,27 @@ from typing import Any
 
 from ..errors import IngestError
 from ..numerals import int_to_chinese
+from .budget import DEFAULT_BUDGET, Budget, Meter
 from .decode import clean_text, tidy_body, what_it_is
 
 MAX_UNPACKED = 200 * 1024 * 1024  # a .docx is a ZIP: refuse one that unpacks to more (a bomb)
 NO_PAGES = "a Word document has no fixed pages: clauses are located by paragraph, not page"
 _W = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+_WNS = "{" + _W["w"] + "}"
+_MAX_ENTITY_CHARS = 1_000  # an internal entity longer than this is dropped, not spelled out
 _CHINESE_FORMATS = {"chineseCounting", "chineseCountingThousand", "chineseLegalSimplified",
                     "ideographTraditional", "ideographDigital", "japaneseCounting",
                     "taiwaneseCounting", "taiwaneseCountingThousand"}
 
 
-def docx_to_text(data: bytes, where: str) -> tuple[str, dict[str, Any], dict[str, Any],
-                                                   list[str]]:
+def docx_to_text(data: bytes, where: str, budget: Budget = DEFAULT_BUDGET
+                 ) -> tuple[str, dict[str, Any], dict[str, Any], list[str]]:
     """(body, metadata such as the title, provenance with ``paragraphs``, notes)."""
-    _check_package(data, where)
+    _check_package(data, where, budget)
     try:
         blocks, title = _read(data)
+    except IngestError:
+        raise
     except Exception as exc:  # python-docx and lxml raise assorted errors on damaged files
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise IngestError(f"{where}: a damaged Word (.docx) document that cannot be read "
@@ -43,7 +55,7 @@ def docx_to_text(data: bytes, where: str) -> tuple[str, dict[str, Any], dict[str
     return tidy_body(text), meta, {"paragraphs": len(blocks)}, [*notes, NO_PAGES]
 
 
-def _check_package(data: bytes, where: str) -> None:
+def _check_package(data: bytes, where: str, budget: Budget) -> None:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise IngestError(f"{where}: an old Word .doc file, not .docx", "save it as .docx")
     if not data.startswith(b"PK\x03\x04"):
@@ -61,6 +73,37 @@ def _check_package(data: bytes, where: str) -> None:
     if unpacked > MAX_UNPACKED:
         raise IngestError(f"{where}: the .docx unpacks to {unpacked:,} bytes, over the limit "
                           f"of {MAX_UNPACKED:,}")
+    _count_parts(data, where, budget)
+
+
+def _count_parts(data: bytes, where: str, budget: Budget) -> None:
+    """Count paragraphs, styles and list definitions by streaming the parts' XML, before
+    python-docx builds anything from them; the first count over its limit refuses the file."""
+    paragraphs = budget.meter("paragraphs", where)
+    styles = budget.meter("styles", where)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        names = set(package.namelist())
+        for name, tags, meter in (
+                ("word/styles.xml", ("style",), styles),
+                ("word/numbering.xml", ("abstractNum", "num"), styles),
+                ("word/document.xml", ("p",), paragraphs)):
+            if name in names:
+                with package.open(name) as part:
+                    _count_elements(part, {_WNS + t for t in tags}, meter)
+
+
+def _count_elements(part, tags: set[str], meter: Meter) -> None:
+    from lxml import etree
+
+    try:
+        for _, element in etree.iterparse(part, events=("end",), resolve_entities=False,
+                                          no_network=True, load_dtd=False, huge_tree=False):
+            if element.tag in tags:
+                meter.charge()
+            if element.getparent() is not None and element.tag != _WNS + "body":
+                element.clear(keep_tail=True)  # memory stays flat however long the part
+    except etree.XMLSyntaxError:
+        return  # a damaged part: python-docx's own error names it
 
 
 def _read(data: bytes) -> tuple[list[str], str]:
@@ -68,7 +111,9 @@ def _read(data: bytes) -> tuple[list[str], str]:
     from docx.table import Table
 
     document = docx.Document(io.BytesIO(data))
-    numbering = _Numbering(document)
+    _spell_out_entities(document.element)
+    styles = _Styles(document)
+    numbering = _Numbering(document, styles)
     blocks: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Table):
@@ -76,13 +121,67 @@ def _read(data: bytes) -> tuple[list[str], str]:
             continue
         text = item.text.strip()
         if text:
-            blocks.append(_heading_prefix(item) + numbering.label(item) + text)
+            blocks.append(_heading_prefix(styles.name(item)) + numbering.label(item) + text)
     title = " ".join((document.core_properties.title or "").split())
     return blocks, title if len(title) <= 200 else ""
 
 
-def _heading_prefix(paragraph) -> str:
-    name = paragraph.style.name if paragraph.style is not None else ""
+def _spell_out_entities(root) -> None:
+    """python-docx keeps an entity reference (``&co;``) as a node of its own inside ``w:t``,
+    and a run's text then ends before it. Fold each into the text: an internal entity of plain
+    text is spelled out, any other dropped, and the text after it kept."""
+    from lxml import etree
+
+    values: dict[str, str] = {}
+    dtd = root.getroottree().docinfo.internalDTD
+    for entity in dtd.iterentities() if dtd is not None else ():
+        content = entity.content or ""
+        if len(content) <= _MAX_ENTITY_CHARS and not any(c in content for c in "&<%"):
+            values[entity.name] = content
+    for t in root.iter(_WNS + "t"):
+        nodes = [n for n in t if isinstance(n, etree._Entity)]
+        if not nodes:
+            continue
+        text = t.text or ""
+        for node in nodes:
+            text += values.get(node.name, "") + (node.tail or "")
+            t.remove(node)
+        t.text = text
+
+
+class _Styles:
+    """Style id -> (name as Word shows it, element), built once: python-docx looks a style up
+    by searching them all, for every paragraph."""
+
+    def __init__(self, document) -> None:
+        from docx.styles import BabelFish
+
+        self.by_id: dict[str, tuple[str, Any]] = {}
+        self.default: tuple[str, Any] = ("", None)
+        try:
+            root = document.part.styles.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        for style in root.iterchildren(_WNS + "style"):
+            name = style.find(_WNS + "name")
+            entry = (BabelFish.internal2ui(name.get(_WNS + "val") or "")
+                     if name is not None else "", style)
+            self.by_id.setdefault(style.get(_WNS + "styleId") or "", entry)
+            if style.get(_WNS + "type") == "paragraph" and style.get(_WNS + "default") in (
+                    "1", "true", "on"):
+                self.default = entry
+
+    def of(self, paragraph) -> tuple[str, Any]:
+        return self.by_id.get(paragraph._p.style or "", self.default)
+
+    def name(self, paragraph) -> str:
+        return self.of(paragraph)[0]
+
+    def element(self, paragraph) -> Any:
+        return self.of(paragraph)[1]
+
+
+def _heading_prefix(name: str) -> str:
     if name == "Title":
         return "# "
     if name.startswith("Heading ") and name[8:].isdigit():
@@ -107,17 +206,19 @@ class _Numbering:
     """Word's automatic list numbers: each list level's format and text (``%1.``, ``（%1）``)
     from the numbering part, and a counter per list and level."""
 
-    def __init__(self, document) -> None:
+    def __init__(self, document, styles: _Styles) -> None:
         try:
             self.root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
             self.root = None
+        self.styles = styles
         self.counters: dict[tuple[str, int], int] = {}
+        self.levels: dict[tuple[str, int], tuple[str, str, int] | None] = {}
 
     def label(self, paragraph) -> str:
         if self.root is None:
             return ""
-        num_id, level = _num_pr(paragraph)
+        num_id, level = _num_pr(paragraph._p, self.styles.element(paragraph))
         if num_id is None or num_id == "0":
             return ""
         lvl = self._level(num_id, level)
@@ -137,6 +238,12 @@ class _Numbering:
         return text.strip() + " " if text.strip() else ""
 
     def _level(self, num_id: str, level: int) -> tuple[str, str, int] | None:
+        """Looked up once per list and level: XPath searches the whole numbering part."""
+        if (num_id, level) not in self.levels:
+            self.levels[(num_id, level)] = self._find_level(num_id, level)
+        return self.levels[(num_id, level)]
+
+    def _find_level(self, num_id: str, level: int) -> tuple[str, str, int] | None:
         abstract = _xpath(self.root, f'./w:num[@w:numId="{num_id}"]/w:abstractNumId/@w:val')
         if not abstract:
             return None
@@ -151,9 +258,9 @@ class _Numbering:
                 int(start[0]) if start and start[0].isdigit() else 1)
 
 
-def _num_pr(paragraph) -> tuple[str | None, int]:
+def _num_pr(p, style) -> tuple[str | None, int]:
     """The list a paragraph belongs to: its own numbering, or its style's."""
-    for element in (paragraph._p, getattr(paragraph.style, "element", None)):
+    for element in (p, style):
         if element is None:
             continue
         num = _xpath(element, "./w:pPr/w:numPr/w:numId/@w:val")

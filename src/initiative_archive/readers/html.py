@@ -1,6 +1,7 @@
 """HTML -> body text with beautifulsoup4: the page's words, without its furniture.
 
-Script, style, navigation, header, footer and form text never enter the archive. Headings
+Script, style, navigation, header, footer and form text never enter the archive, nor does text
+the page hides (the ``hidden`` attribute, ``display: none``, ``visibility: hidden``). Headings
 become Markdown headings and ordered-list items get their visible numbers, so the clause
 splitter sees the structure a reader sees.
 """
@@ -15,6 +16,8 @@ if TYPE_CHECKING:  # bs4 costs a tenth of a second to import: only when HTML is 
 
 _DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "form", "button",
          "iframe", "svg", "canvas", "select", "aside", "menu")
+_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))"
+                           r"\s*(?:!\s*important\s*)?(?:;|$)", re.IGNORECASE)
 _BLOCKS = {"p", "div", "section", "article", "main", "blockquote", "li", "dd", "dt", "tr",
            "table", "ul", "ol", "dl", "pre", "address", "figure", "figcaption", "br", "hr",
            "h1", "h2", "h3", "h4", "h5", "h6", "body", "center", "td", "th"}
@@ -38,6 +41,9 @@ def html_to_text(markup: str) -> tuple[str, dict[str, Any]]:
         meta["lang"] = lang
     for tag in soup.find_all(_DROP):
         tag.decompose()
+    for tag in soup.find_all(_is_hidden):
+        if not tag.decomposed:
+            tag.decompose()
     if soup.head:
         soup.head.decompose()
     blocks: list[str] = []
@@ -47,6 +53,14 @@ def html_to_text(markup: str) -> tuple[str, dict[str, Any]]:
         h1 = soup.find("h1")
         meta["title"] = _title(h1.get_text()) if h1 is not None else ""
     return text + "\n", {k: v for k, v in meta.items() if v}
+
+
+def _is_hidden(tag: Tag) -> bool:
+    """Text a browser does not show: ``hidden`` or an inline style that hides it."""
+    if tag.has_attr("hidden"):
+        return True
+    style = tag.get("style")
+    return isinstance(style, str) and bool(_HIDING_STYLE.search(style))
 
 
 def _title(text: str) -> str:
