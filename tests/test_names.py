@@ -61,3 +61,17 @@ def test_meetings_by_library_name_abbreviation_or_country(run_main, shipped_args
 def test_an_abbreviation_matches_whole_words_only(run_main, shipped_args):
     result = run_main(*shipped_args, "meetings", "--participant", "NL", "--format", "json")
     assert json.loads(result.stdout)["meetings"] == []
+
+
+def test_meeting_records_are_searched_when_asked_for(run_main, shipped_args):
+    asked = run_main(*shipped_args, "search", "Wellington", "--kind", "meeting", "--format",
+                     "json")
+    hits = json.loads(asked.stdout)["hits"]
+    assert [h["clause_id"] for h in hits] == ["cdnlao-24"]
+    assert hits[0]["kind"] == "meeting" and "National Library of New Zealand" in hits[0]["text"]
+    plain = run_main(*shipped_args, "search", "Wellington", "--format", "json")
+    assert json.loads(plain.stdout)["total"] == 0  # clause searches are unchanged
+    hosted = run_main(*shipped_args, "search", "National Diet Library", "--kind", "meeting",
+                      "--format", "json")
+    assert {"cjkdli-02", "nlc-ndl-business-exchange-35"} <= {
+        h["clause_id"] for h in json.loads(hosted.stdout)["hits"]}

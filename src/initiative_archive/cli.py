@@ -181,8 +181,9 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
 @click.argument("query", nargs=-1, required=True)
 @click.option("--doc", "docs", multiple=True, metavar="ID",
               help="Only this document (id, title or alias); repeatable.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
-              help="Only documents of this kind; repeatable.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice((*KINDS, "meeting")),
+              help="Only documents of this kind; repeatable. 'meeting' searches the meeting "
+                   "records (names, themes, places, hosts, participants).")
 @click.option("--lang", "langs", multiple=True, metavar="LANG",
               help="Only clauses in this language: en, zh (both scripts), zh-Hans, zh-Hant.")
 @click.option("--role", "roles", multiple=True,

@@ -43,7 +43,7 @@ from .errors import CorpusError, IndexMissingError
 from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Document
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: meeting records indexed
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
 DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error,
           pickle.UnpicklingError, whoosh_index.EmptyIndexError)
@@ -113,7 +113,30 @@ class UpdateReport:
         return bool(self.added or self.changed or self.removed or self.rebuilt)
 
 
+def indexed_files(corpus: Corpus) -> list[CorpusFile]:
+    """What the index holds: the documents, and the meeting records (searched with
+    ``--kind meeting``)."""
+    meetings = corpus.root / "meetings"
+    records = []
+    for path in sorted(meetings.glob("*.yaml")) if meetings.is_dir() else []:
+        stat = path.stat()
+        records.append(CorpusFile(path.relative_to(corpus.root).as_posix(), stat.st_mtime_ns,
+                                  stat.st_size))
+    return corpus.files() + records
+
+
+def read_indexed(corpus: Corpus, relpath: str) -> Document:
+    if relpath.startswith("meetings/"):
+        from .meetings import meeting_document
+
+        return meeting_document(corpus.root, relpath)
+    return corpus.read_file(relpath)
+
+
 def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict]:
+    if doc.kind == "meeting":
+        yield meeting_record(doc, relpath)
+        return
     names = " ".join(doc.names())
     clauses = corpus.clauses(doc)
     parents = {c.id: c.parent for c in clauses}
@@ -142,6 +165,16 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
             "chars": clause.text,
             "spell": clause.text,
         }
+
+
+def meeting_record(doc: Document, relpath: str) -> dict:
+    """A meeting as one hit whose id is the meeting's id."""
+    return {"key": f"meeting:{doc.id}", "record": "clause", "file": relpath,
+            "clause_id": doc.id, "doc_id": doc.id, "doc_title": doc.title, "title": doc.title,
+            "date": doc.date, "lang": doc.lang, "kind": "meeting", "role": "meeting",
+            "unit": "meeting", "label": "", "parent": "", "ancestors": [], "order": 0,
+            "span": [0, len(doc.body)], "own_end": len(doc.body), "locator": "",
+            "text": doc.body.strip(), "chars": doc.body, "spell": doc.body}
 
 
 class IndexStore:
@@ -202,7 +235,7 @@ class IndexStore:
                     ) -> tuple[list[CorpusFile], list[str]]:
         """(corpus files whose stat differs from the index's record, indexed files now gone).
         A file refused as broken has a record too, so it is not re-read until it changes."""
-        files = corpus.files()
+        files = indexed_files(corpus)
         changed = [f for f in files
                    if tuple((indexed.get(f.relpath) or {}).get("file_stat") or ())
                    != (f.mtime_ns, f.size)]
@@ -320,13 +353,13 @@ class IndexStore:
     def _build(self, gen: Path, corpus: Corpus, progress: Progress) -> UpdateReport:
         report = UpdateReport(rebuilt=True)
         ix = whoosh_index.create_in(str(gen), make_schema())
-        files = corpus.files()
+        files = indexed_files(corpus)
         owners: dict[str, str] = {}
         with ix.writer() as writer:
             for n, f in enumerate(files, 1):
                 progress(f"indexing {f.relpath} ({n}/{len(files)})")
                 try:
-                    doc = corpus.read_file(f.relpath)
+                    doc = read_indexed(corpus, f.relpath)
                     _claim(owners, doc, f.relpath)
                 except CorpusError as exc:
                     report.problems.append(exc)
@@ -387,7 +420,7 @@ class IndexStore:
         ix = self.open()
         indexed = self.indexed_files(ix)
         changed, gone = self.stale_files(corpus, indexed)
-        report.unchanged = len(corpus.files()) - len(changed)
+        report.unchanged = len(indexed_files(corpus)) - len(changed)
         if not changed and not gone:
             return report
         stale = {f.relpath for f in changed} | set(gone)
@@ -398,7 +431,7 @@ class IndexStore:
             for f in changed:
                 old = indexed.get(f.relpath)
                 try:
-                    doc = corpus.read_file(f.relpath)
+                    doc = read_indexed(corpus, f.relpath)
                     _claim(owners, doc, f.relpath)
                 except CorpusError as exc:
                     report.problems.append(exc)  # keep what the index had for this file

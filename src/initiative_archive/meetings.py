@@ -18,6 +18,7 @@ import yaml
 from .corpus import _plain, expect_types, guard_yaml, normalise_date
 from .errors import CorpusError, NotFoundError
 from .language import name_key
+from .model import Document
 
 RECORD_TYPES: dict[str, tuple[type, ...]] = {
     "id": (str,), "series": (str,), "title": (str,), "title_zh": (str,), "name": (str,),
@@ -83,32 +84,66 @@ class Records:
 def _read_folder(root: Path, folder: str, problems: list[CorpusError]) -> list[Record]:
     out = []
     for path in sorted((root / folder).glob("*.yaml")):
-        rel = path.relative_to(root).as_posix()
-        try:
-            text = path.read_text(encoding="utf-8")
-            guard_yaml(text, rel)
-            data = yaml.safe_load(text)
-        except CorpusError as exc:
-            problems.append(exc)
-            continue
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" at line {mark.line + 1}" if mark is not None else ""
-            problems.append(CorpusError(f"{rel}: not valid YAML{line}"))
-            continue
-        except (OSError, ValueError) as exc:  # unreadable, not UTF-8, an impossible date
-            problems.append(CorpusError(f"{rel}: cannot read: {exc}"))
-            continue
-        if not isinstance(data, dict) or not data.get("id"):
-            problems.append(CorpusError(f"{rel}: a record needs an 'id' key"))
-            continue
-        try:
-            expect_types(data, RECORD_TYPES, rel)
-        except CorpusError as exc:
-            problems.append(exc)
-            continue
-        out.append(Record(str(data["id"]), _plain(data), rel))
+        record = read_record(root, path.relative_to(root).as_posix(), problems)
+        if record is not None:
+            out.append(record)
     return out
+
+
+def read_record(root: Path, rel: str, problems: list[CorpusError]) -> Record | None:
+    """One meeting or series file; None (and a problem) when it cannot be read."""
+    path = root / rel
+    try:
+        text = path.read_text(encoding="utf-8")
+        guard_yaml(text, rel)
+        data = yaml.safe_load(text)
+    except CorpusError as exc:
+        problems.append(exc)
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        problems.append(CorpusError(f"{rel}: not valid YAML{line}"))
+        return None
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, an impossible date
+        problems.append(CorpusError(f"{rel}: cannot read: {exc}"))
+        return None
+    if not isinstance(data, dict) or not data.get("id"):
+        problems.append(CorpusError(f"{rel}: a record needs an 'id' key"))
+        return None
+    try:
+        expect_types(data, RECORD_TYPES, rel)
+    except CorpusError as exc:
+        problems.append(exc)
+        return None
+    return Record(str(data["id"]), _plain(data), rel)
+
+
+#: What a meeting is searched by: its names, theme, place, hosts and participants.
+SEARCHED = ("title", "title_zh", "aliases", "series", "theme", "theme_zh", "place", "host",
+            "organisers", "held_during", "participants")
+
+
+def meeting_document(root: Path, rel: str) -> Document:
+    """A meeting record as one searchable unit (kind ``meeting``) for the index; a
+    CorpusError when the record cannot be read."""
+    problems: list[CorpusError] = []
+    record = read_record(root, rel, problems)
+    if record is None:
+        raise problems[0]
+    lines = [f"{key.replace('_', ' ')}: {_flat(record.data.get(key))}" for key in SEARCHED
+             if record.data.get(key)]
+    return Document(id=record.id, title=record.title, body="\n".join(lines) + "\n",
+                    date=record.date, lang="en", kind="meeting",
+                    issuer=str(record.data.get("host") or ""), path=rel)
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(_flat(v) for v in value.values() if v not in (None, ""))
+    if isinstance(value, list):
+        return "; ".join(_flat(v) for v in value)
+    return str(value)
 
 
 def load_records(corpus_root: Path) -> Records:

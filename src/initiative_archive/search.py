@@ -23,7 +23,19 @@ from dataclasses import dataclass, field
 
 from whoosh import qparser
 from whoosh.collectors import FilterCollector, UnlimitedCollector, WrappingCollector
-from whoosh.query import And, Every, MultiTerm, Or, Phrase, Prefix, Query, Term, TermRange, Wildcard
+from whoosh.query import (
+    And,
+    Every,
+    MultiTerm,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Query,
+    Term,
+    TermRange,
+    Wildcard,
+)
 
 from .analysis import CHARS, STOP, WORDS, analyze
 from .errors import QueryError
@@ -93,6 +105,8 @@ class Filters:
             parts.append(Or([Term("doc_id", d) for d in self.docs]))
         if self.kinds:
             parts.append(Or([Term("kind", k) for k in self.kinds]))
+        else:  # meeting records are searched only when asked for
+            parts.append(Not(Term("kind", "meeting")))
         if self.langs:
             parts.append(Or([q for lang in self.langs
                              for q in (Term("lang", lang), Prefix("lang", lang + "-"))]))
