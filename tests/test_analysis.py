@@ -166,3 +166,14 @@ def test_property_analyze_never_raises_and_offsets_lie_in_the_text(text, granula
     for term, start, end in analyze(text, granularity):
         assert term
         assert 0 <= start < end <= len(text)
+
+
+def test_the_ranking_sequence_is_what_the_chars_analyzer_makes(shipped):
+    """ranking.py reads char_sequence instead of running the Whoosh analyzer per clause: the
+    two must agree token for token, on every shipped clause and on odd text."""
+    from initiative_archive.analysis import CHARS, char_sequence
+
+    texts = [c.text for d in shipped.documents() for c in shipped.clauses(d)]
+    texts += ["ＡＳＥＡＮ Libraries, inter-library LOAN", "Café naïve 圖書館", "the of and", ""]
+    for text in texts:
+        assert list(char_sequence(text)) == [t.text for t in CHARS(text)], text

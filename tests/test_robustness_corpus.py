@@ -190,3 +190,43 @@ def test_control_characters_from_yaml_escapes_and_options_never_reach_the_corpus
     assert "\x1b" not in stored and "\x07" not in stored
     docs = run_main("--corpus", "corpus", "--index", str(home / "index"), "docs")
     assert "Test]0;owned Law" in docs.stdout and "Other]2;x Law" in docs.stdout
+
+
+def test_a_file_swapped_for_a_link_after_listing_is_not_read(home, tmp_path):
+    """Paths are resolved when listed; the file is then opened without following a link, so
+    a swap in between is refused instead of archiving the link's target."""
+    from initiative_archive.errors import IngestError
+    from initiative_archive.readers import read_source
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("1. a secret the corpus must never hold\n", "utf-8")
+    listed = home / "law.md"
+    listed.unlink()
+    listed.symlink_to(secret)  # the swap
+    with pytest.raises(IngestError, match="is a link"):
+        read_source(listed)
+
+
+def test_ingest_budget_options_reach_the_readers(run_main, home):
+    import docx
+
+    document = docx.Document()
+    for n in range(30):
+        document.add_paragraph(f"{n + 1}. Libraries shall cooperate, clause {n + 1}.")
+    document.save(home / "many.docx")
+    refused = ingest(run_main, home, "many.docx", "--max-paragraphs", "10")
+    assert refused.code == 1 and "--max-paragraphs" in refused.stdout
+    assert ingest(run_main, home, "many.docx").code == 0
+
+
+def test_hidden_files_of_an_ingested_folder_are_skipped_and_said_so(run_main, home):
+    inbox = home / "inbox"
+    (inbox / ".git").mkdir(parents=True)
+    (inbox / ".git" / "notes.txt").write_text("1. Never read.\n", "utf-8")
+    (inbox / ".draft.txt").write_text("1. Not yet.\n", "utf-8")
+    (inbox / "accord.txt").write_text("1. Libraries share.\n", "utf-8")
+    result = ingest(run_main, home, "inbox")
+    assert result.code == 0, result.stdout
+    assert "skipped   inbox/.git: a hidden folder (not entered)" in result.stdout
+    assert "skipped   inbox/.draft.txt: a hidden file (not read)" in result.stdout
+    assert "1 archived, 2 skipped" in result.stdout

@@ -242,6 +242,25 @@ class EnglishStemFilter(_StatelessFilter):
             yield token
 
 
+@lru_cache(maxsize=8192)
+def char_sequence(text: str) -> tuple[str, ...]:
+    """What the ``chars`` analyzer makes of ``text`` (Han characters folded one by one,
+    English words folded, stopped and stemmed), without Whoosh's token machinery: ranking
+    reads it for every matching clause (tests check it equals ``CHARS``)."""
+    out: list[str] = []
+    for match in _TOKEN_RE.finditer(text):
+        if match.group(1):
+            out.extend(fold_han(match.group(1)))
+            continue
+        word = match.group(2)
+        if not word.isascii() and _is_latin(word):
+            word = unicodedata.normalize("NFKC", word)
+        word = word.lower()
+        if word not in STOP:
+            out.append(english_stem(word))
+    return tuple(out)
+
+
 def make_analyzer(granularity: str, stem: bool = True) -> Composable:
     analyzer = ClauseTokenizer(granularity) | FoldFilter() | StopFilter(stoplist=STOP, minsize=1)
     return analyzer | EnglishStemFilter() if stem else analyzer

@@ -322,8 +322,13 @@ changes only with --replace.
 
 Limits: a file of at most --max-bytes ({_LIMITS.max_bytes:,} bytes by default);
 per document at most {_LIMITS.max_lines:,} non-blank lines, {_LIMITS.max_clauses:,}
-clauses and {_LIMITS.max_line_chars:,} characters on one line. Scanned PDFs (no text
-layer) are refused: OCR is not done here.
+clauses and {_LIMITS.max_line_chars:,} characters on one line. Readers work to a
+budget counted as they go: a PDF of at most --max-pages pages and
+--max-pdf-operations content-stream operations (content bytes count one per 32); a
+Word document of at most --max-paragraphs paragraphs (empty ones and table cells
+included) and --max-styles styles and list definitions. A file over a limit is
+refused in seconds, naming it. Scanned PDFs (no text layer) are refused: OCR is not
+done here.
 
 \b
 Examples:
@@ -343,19 +348,32 @@ Examples:
 @click.option("--replace", is_flag=True, help="Revise a document already archived under the id.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=_LIMITS.max_bytes,
               show_default=True, metavar="N", help="Refuse files larger than N bytes.")
+@click.option("--max-pages", type=click.IntRange(min=1), default=_LIMITS.max_pages,
+              show_default=True, metavar="N", help="Refuse PDFs of more than N pages.")
+@click.option("--max-pdf-operations", type=click.IntRange(min=1),
+              default=_LIMITS.max_pdf_operations, show_default=True, metavar="N",
+              help="Refuse PDFs of more than N content-stream operations.")
+@click.option("--max-paragraphs", type=click.IntRange(min=1), default=_LIMITS.max_paragraphs,
+              show_default=True, metavar="N", help="Refuse Word files of more than N paragraphs.")
+@click.option("--max-styles", type=click.IntRange(min=1), default=_LIMITS.max_styles,
+              show_default=True, metavar="N",
+              help="Refuse Word files of more than N styles and list definitions.")
 @format_option(("text", "json"))
 @archive_options
 def ingest(paths: tuple[Path, ...], doc_id: str | None, title: str | None, date: str | None,
-           lang: str | None, kind: str | None, replace: bool, max_bytes: int, fmt: str,
+           lang: str | None, kind: str | None, replace: bool, max_bytes: int, max_pages: int,
+           max_pdf_operations: int, max_paragraphs: int, max_styles: int, fmt: str,
            archive: Archive) -> None:
     missing = [str(p) for p in paths if not (p.exists() or p.is_symlink())]
     if missing:
         raise click.BadParameter(f"no such file: {', '.join(missing)}", param_hint="PATHS")
     overrides = Overrides(id=doc_id, title=title, date=date, lang=lang, kind=kind)
-    outcomes = ingest_files(archive.corpus, list(paths), overrides, replace,
-                            dataclasses.replace(_LIMITS, max_bytes=max_bytes))
+    limits = dataclasses.replace(_LIMITS, max_bytes=max_bytes, max_pages=max_pages,
+                                 max_pdf_operations=max_pdf_operations,
+                                 max_paragraphs=max_paragraphs, max_styles=max_styles)
+    outcomes = ingest_files(archive.corpus, list(paths), overrides, replace, limits)
     counts = {s: sum(1 for o in outcomes if o.status == s)
-              for s in ("archived", "replaced", "unchanged", "rejected")}
+              for s in ("archived", "replaced", "unchanged", "skipped", "rejected")}
     if fmt == "json":
         echo(render.to_json({"files": [o.to_dict() for o in outcomes], "summary": counts}) + "\n")
     else:
@@ -372,8 +390,8 @@ def ingest(paths: tuple[Path, ...], doc_id: str | None, title: str | None, date:
 
 def _outcome_line(o: Outcome) -> str:
     """One line per file: what became of it, and why or what was cleaned on the way in."""
-    if o.status == "rejected":
-        return f"rejected  {o.path}: {o.reason}" + (f" ({o.hint})" if o.hint else "")
+    if o.status in ("rejected", "skipped"):
+        return f"{o.status:<9} {o.path}: {o.reason}" + (f" ({o.hint})" if o.hint else "")
     details = [f"{o.clauses} clause{'s' if o.clauses != 1 else ''}"]
     if o.encoding and o.encoding != "utf-8":
         details.append(o.encoding)

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from .atomic import ensure_folder, write_atomic
-from .catalog import EXTERNAL_DIR, Catalog, Entry, load_catalog
+from .catalog import CATALOG_FILE, EXTERNAL_DIR, Catalog, Entry, load_catalog
 from .clauses import split_clauses
 from .errors import AmbiguousNameError, CorpusError, NotFoundError
 from .language import name_key
@@ -215,6 +215,7 @@ class Corpus:
         self.root = Path(root).resolve()  # once, here: every path below is compared to it
         self._loaded: tuple[list[CorpusFile], list[Document], list[CorpusError]] | None = None
         self._clauses: dict[tuple[str, str, str], list[Clause]] = {}
+        self._catalog: tuple[tuple[int, int] | None, Catalog] | None = None
 
     @property
     def documents_dir(self) -> Path:
@@ -282,7 +283,16 @@ class Corpus:
             raise NotFoundError(f"{exc.message} in {self.root}", exc.hint) from None
 
     def catalog(self) -> Catalog:
-        return load_catalog(self.root)
+        """The corpus's catalogue, read again only when its file changes."""
+        path = self.root / CATALOG_FILE
+        try:
+            stat = path.stat()
+            key: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            key = None
+        if self._catalog is None or self._catalog[0] != key:
+            self._catalog = (key, load_catalog(self.root))
+        return self._catalog[1]
 
     def catalogued(self, name: str) -> Entry | None:
         """The catalogue entry a name (id, title or alias) means, fetched or not."""

@@ -39,7 +39,7 @@ from .errors import ArchiveError, CorpusError, IngestError
 from .language import detect_lang, name_key
 from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Clause, Document
-from .readers import MAX_BYTES, SourceText, read_bytes, read_source, tidy_body, unsupported
+from .readers import MAX_BYTES, Budget, SourceText, read_source, tidy_body, unsupported
 from .textclean import strip_controls
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -59,6 +59,10 @@ class Limits:
     max_pdf_operations: int = 200_000
     max_paragraphs: int = 50_000
     max_styles: int = 5_000
+
+    def budget(self) -> Budget:
+        return Budget(self.max_pages, self.max_pdf_operations, self.max_paragraphs,
+                      self.max_styles)
 
 
 @dataclass
@@ -95,6 +99,9 @@ class Outcome:
         return dict(self.__dict__)
 
 
+HIDDEN = "a hidden"  # dot-files and dot-folders of an ingested folder: skipped, and said so
+
+
 def _candidates(paths: list[Path]) -> list[tuple[Path, str]]:
     """Each file with the reason it will not be read ('' when it may be). Inside a folder,
     links are not followed out of it and folders that are links are not entered."""
@@ -102,17 +109,21 @@ def _candidates(paths: list[Path]) -> list[tuple[Path, str]]:
     seen: set[str] = set()
     for path in paths:
         if not path.is_dir():
-            out.append((path, ""))
+            out.append((path, ""))  # a link named on the command line is the user's choice
             continue
         root = Path(os.path.realpath(path))  # realpath: a link loop is no error
         for folder, dirs, files in os.walk(path):
             here = Path(folder)
+            out += [(here / d, f"{HIDDEN} folder (not entered)") for d in sorted(dirs)
+                    if d.startswith(".")]
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(dirs):
                 if (here / name).is_symlink():
                     out.append((here / name, "a link to a folder (not followed)"))
-            for name in sorted(f for f in files if not f.startswith(".")):
-                out.append((here / name, _link_escape(here / name, root)))
+            for name in sorted(files):
+                hidden = name.startswith(".")
+                out.append((here / name, f"{HIDDEN} file (not read)" if hidden
+                            else _link_escape(here / name, root)))
     real = {os.path.realpath(p) for p, reason in out if not reason and not p.is_symlink()}
     unique = []
     for path, reason in out:  # each file once: a link to a file also given is dropped
@@ -120,8 +131,8 @@ def _candidates(paths: list[Path]) -> list[tuple[Path, str]]:
         if key in seen or (path.is_symlink() and not reason and key in real):
             continue
         seen.add(key)
-        unique.append((path, reason))
-    return unique
+        unique.append((Path(key) if path.is_symlink() and not reason else path, reason))
+    return unique  # links resolved here, once: a file swapped for a link later is not read
 
 
 def _link_escape(path: Path, root: Path) -> str:
@@ -163,7 +174,7 @@ def build_document(path: Path, overrides: Overrides,
                    limits: Limits = Limits()) -> tuple[Document, SourceText]:
     """Read one file into a Document; IngestError says why it cannot be."""
     where = path.name
-    source = read_source(path, limits.max_bytes)
+    source = read_source(path, limits.max_bytes, limits.budget())
     meta = {k: v for k, v in source.meta.items() if v not in (None, "")}
     meta.update(overrides.given())
     body = tidy_body(source.body)
@@ -254,7 +265,8 @@ def ingest_files(corpus: Corpus, paths: list[Path], overrides: Overrides,
         outcomes = []
         for path, refusal in files:
             if refusal:
-                outcomes.append(Outcome(printable_name(str(path)), "rejected", reason=refusal))
+                status = "skipped" if refusal.startswith(HIDDEN) else "rejected"
+                outcomes.append(Outcome(printable_name(str(path)), status, reason=refusal))
                 continue
             outcomes.append(_ingest_one(corpus, path, overrides, replace, limits, existing,
                                         by_hash))
@@ -282,7 +294,7 @@ def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool,
         _check_names(doc, existing)
         _check_readable(doc, path.name)
         doc.source["original_name"] = doc.source.get("file", printable_name(path.name))
-        corpus.write(doc, read_bytes(path, limits.max_bytes), path.suffix)
+        corpus.write(doc, source.raw, path.suffix)
     except ArchiveError as exc:
         outcome.reason = exc.message.removeprefix(f"{path.name}: ")
         outcome.hint = exc.hint

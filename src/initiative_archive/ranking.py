@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .analysis import CHARS
+from .analysis import char_sequence
 from .language import HAN, fold_han
 
 LEVELS = ("some", "all", "near", "phrase")  # worst to best
@@ -89,7 +89,7 @@ def level(shape: QueryShape, text: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return [t.text for t in CHARS(text)]
+    return list(char_sequence(text))
 
 
 def _contiguous(query: tuple[str, ...], tokens: list[str]) -> bool:

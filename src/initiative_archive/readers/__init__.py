@@ -9,6 +9,8 @@ refused with what it is.
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,6 @@ PDF = (".pdf",)
 WORD = (".docx",)
 SUPPORTED = MARKDOWN + PLAIN + HTML + PDF + WORD
 MAX_BYTES = 20 * 1024 * 1024
-MAX_FRONT_MATTER_DEPTH = 20
 _OTHER_FORMATS = {".doc": "save it as .docx", ".rtf": "save it as .docx or plain text",
                   ".odt": "save it as .docx", ".wps": "save it as .docx"}
 
@@ -48,6 +49,7 @@ class SourceText:
     format: str = "text"
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    raw: bytes = b""  # the file's bytes, read once: ingest keeps a copy of exactly these
 
 
 def unsupported(path: Path) -> IngestError | None:
@@ -63,12 +65,16 @@ def unsupported(path: Path) -> IngestError | None:
 def read_source(path: Path, max_bytes: int = MAX_BYTES,
                 budget: Budget = DEFAULT_BUDGET) -> SourceText:
     """A file's text; ``budget`` bounds the work its reader may do (pages, paragraphs...)."""
-    where = path.name
     refusal = unsupported(path)
     if refusal is not None:
         raise refusal
     data = read_bytes(path, max_bytes)
-    suffix = path.suffix.lower()
+    source = _as_text(data, path.name, path.suffix.lower(), budget)
+    source.raw = data
+    return source
+
+
+def _as_text(data: bytes, where: str, suffix: str, budget: Budget) -> SourceText:
     if suffix in PDF:
         from .pdf import pdf_to_text
 
@@ -85,7 +91,6 @@ def read_source(path: Path, max_bytes: int = MAX_BYTES,
         body, meta = html_to_text(text)
         return SourceText(body, meta, encoding, "html", notes)
     if suffix in MARKDOWN:
-        _guard_front_matter(text, where)
         try:
             meta, body, _ = split_front_matter(text, where)
         except CorpusError as exc:
@@ -98,21 +103,27 @@ def read_source(path: Path, max_bytes: int = MAX_BYTES,
 
 
 def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """A regular file's bytes, refusing one over ``max_bytes`` (never reading more)."""
+    """A regular file's bytes, refusing one over ``max_bytes`` (never reading more). The file
+    is opened once, without following a link (paths are resolved when listed, so a file
+    swapped for a link since is refused), and checked on the open handle."""
     where = path.name
     try:
-        info = path.stat()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise IngestError(f"{where}: is a link (a file swapped for a link is not read)"
+                              ) from None
         raise IngestError(f"{where}: cannot read it ({exc.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise IngestError(f"{where}: not a regular file")
-    if info.st_size > max_bytes:
-        raise _too_large(where, info.st_size, max_bytes)
-    try:
-        with open(path, "rb") as handle:
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise IngestError(f"{where}: not a regular file")
+        if info.st_size > max_bytes:
+            raise _too_large(where, info.st_size, max_bytes)
+        try:
             data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise IngestError(f"{where}: cannot read it ({exc.strerror})") from None
+        except OSError as exc:
+            raise IngestError(f"{where}: cannot read it ({exc.strerror})") from None
     if len(data) > max_bytes:  # it grew since it was measured
         raise _too_large(where, len(data), max_bytes)
     return data
@@ -121,33 +132,3 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
 def _too_large(where: str, size: int, max_bytes: int) -> IngestError:
     return IngestError(f"{where}: {size:,} bytes is over the limit of {max_bytes:,} bytes",
                        "raise it with --max-bytes")
-
-
-def _guard_front_matter(text: str, where: str) -> None:
-    """YAML aliases can multiply a few lines into gigabytes, and deep nesting exhausts the
-    stack: refuse both before the front matter is loaded. Syntax errors are left to the
-    loader, which names their line."""
-    import yaml
-
-    lines = text.split("\n", 10_000)
-    if lines[0].strip() != "---":
-        return
-    end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")),
-               None)
-    if end is None:
-        return
-    depth = 0
-    try:
-        for event in yaml.parse("\n".join(lines[1:end])):
-            if isinstance(event, yaml.AliasEvent):
-                raise IngestError(f"{where}: front matter uses a YAML alias (*{event.anchor})",
-                                  "write the value out instead of referring to an anchor")
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_FRONT_MATTER_DEPTH:
-                    raise IngestError(f"{where}: front matter is nested more than "
-                                      f"{MAX_FRONT_MATTER_DEPTH} levels deep")
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-    except yaml.YAMLError:
-        return
