@@ -230,3 +230,14 @@ def test_hidden_files_of_an_ingested_folder_are_skipped_and_said_so(run_main, ho
     assert "skipped   inbox/.git: a hidden folder (not entered)" in result.stdout
     assert "skipped   inbox/.draft.txt: a hidden file (not read)" in result.stdout
     assert "1 archived, 2 skipped" in result.stdout
+
+
+def test_control_characters_written_as_html_references_are_removed(run_main, home):
+    page = ("<html><head><title>Accord&#x1b;]0;owned&#7;</title></head><body>"
+            "<p>1. Libraries share&#x1b;[2J their &#x9b;31mresources.</p></body></html>")
+    (home / "accord.html").write_text(page, "utf-8")
+    result = ingest(run_main, home, "accord.html")
+    assert result.code == 0, result.stdout
+    stored = (home / "corpus" / "documents" / "accord.md").read_text("utf-8")
+    assert "\x1b" not in stored and "\x9b" not in stored and "\x07" not in stored
+    assert "share[2J their \u203a31mresources" in stored  # &#x9b; is › in HTML (cp1252)

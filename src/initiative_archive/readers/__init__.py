@@ -18,6 +18,7 @@ from typing import Any
 
 from ..corpus import split_front_matter
 from ..errors import CorpusError, IngestError
+from ..textclean import clean_value, has_controls, strip_controls
 from .budget import DEFAULT_BUDGET, Budget
 from .decode import decode_bytes, sniff_declared, tidy_body
 from .html import html_to_text, looks_like_html
@@ -88,8 +89,10 @@ def _as_text(data: bytes, where: str, suffix: str, budget: Budget) -> SourceText
     declared = sniff_declared(data) if suffix in HTML + PLAIN else None
     text, encoding, notes = decode_bytes(data, where, declared)
     if suffix in HTML or (suffix in PLAIN and looks_like_html(text)):
-        body, meta = html_to_text(text)
-        return SourceText(body, meta, encoding, "html", notes)
+        body, meta = html_to_text(text)  # character references are decoded only now
+        if has_controls(body):
+            notes = [*notes, "removed control characters written as character references"]
+        return SourceText(strip_controls(body), clean_value(meta), encoding, "html", notes)
     if suffix in MARKDOWN:
         try:
             meta, body, _ = split_front_matter(text, where)
