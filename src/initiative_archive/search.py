@@ -17,8 +17,11 @@ clause; past a limit the query is refused with a hint rather than holding the te
 
 from __future__ import annotations
 
+import pickle
 import re
+import struct
 import time
+import zlib
 from dataclasses import dataclass, field
 
 from whoosh import qparser
@@ -38,7 +41,7 @@ from whoosh.query import (
 )
 
 from .analysis import CHARS, STOP, WORDS, analyze
-from .errors import QueryError
+from .errors import IndexMissingError, QueryError
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
@@ -53,6 +56,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _FIELD_ALIASES = {"doc_id": ["doc"], "text": ["clause"], "label": [], "title": ["alias"]}
 
 
+#: What reading a damaged segment raises, as opposed to an odd query.
+_DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
 _NARROW = "narrow it: fewer words, more letters before a * or ?, or a filter such as --doc"
 
 
@@ -384,6 +389,9 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget) -> list[di
         return [dict(hit.fields(), score=hit.score) for hit in collector.results()]
     except QueryError:
         raise
+    except _DAMAGE as exc:  # the index's files, not the query: truncated or corrupt segments
+        raise IndexMissingError(f"the index is damaged ({type(exc).__name__}: {exc})",
+                                "run 'initiative-archive index --rebuild'") from None
     except Exception as exc:  # Whoosh raises assorted errors on odd queries
         raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
 
