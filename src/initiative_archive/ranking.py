@@ -78,14 +78,21 @@ def segment(run: str, known: Callable[[str], bool]) -> list[str]:
 
 def level(shape: QueryShape, text: str) -> str:
     """How well a clause's text matches the query: phrase, near, all or some."""
+    return rank_key(shape, text)[0]
+
+
+def rank_key(shape: QueryShape, text: str) -> tuple[str, int]:
+    """(level, how many of the query's words the clause holds): a clause with more of the
+    words comes first among those with some of them."""
     tokens = _tokens(text)
     if _contiguous(shape.tokens, tokens):
-        return "phrase"
+        return "phrase", len(shape.words)
     places = [_occurrences(word, tokens) for word in shape.words]
-    if not all(places):
-        return "some"
+    held = sum(1 for p in places if p)
+    if held < len(places):
+        return "some", held
     limit = 2 * len(shape.tokens) + NEAR_SLACK
-    return "near" if _window(places) <= limit else "all"
+    return ("near" if _window(places) <= limit else "all"), held
 
 
 def _tokens(text: str) -> list[str]:

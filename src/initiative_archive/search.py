@@ -45,7 +45,7 @@ from .errors import IndexMissingError, QueryError
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
-from .ranking import LEVELS, level, query_shape
+from .ranking import LEVELS, query_shape, rank_key
 
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
@@ -359,10 +359,11 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
         ranked = [u for u in ranked if u.get("role") != "heading"]
     if shape is not None:
         for u in ranked:
-            u["match"] = level(shape, u.get("text", ""))
+            u["match"], u["held"] = rank_key(shape, u.get("text", ""))
         if match == "all":
             ranked = [u for u in ranked if u["match"] != "some"]
-        ranked.sort(key=lambda u: -LEVELS.index(u["match"]))  # stable: by score within a level
+        # stable: by score within a level and a count of words held
+        ranked.sort(key=lambda u: (-LEVELS.index(u["match"]), -u["held"]))
     return (ranked if nested else smallest_units(ranked)), query
 
 
