@@ -12,7 +12,7 @@ from conftest import copy_corpus
 
 from initiative_archive import Archive
 from initiative_archive.errors import ArchiveBusyError
-from initiative_archive.index import INDEX_FORMAT
+from initiative_archive.index import index_format
 
 DOCS = ["kunming-2013", "nanning-2012", "nlc-2017-prospects"]
 
@@ -43,7 +43,7 @@ def clause_ids(archive: Archive, query: str) -> list[str]:
 
 def test_a_first_update_builds_the_index(archive):
     assert archive.store.exists()
-    assert archive.store.format() == INDEX_FORMAT
+    assert archive.store.format() == index_format()
     assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
 
 
@@ -148,14 +148,14 @@ def test_an_index_of_another_format_is_rebuilt_on_the_next_update(archive):
     assert archive.store.format() == "0.0"
     report = archive.index()
     assert report.rebuilt
-    assert archive.store.format() == INDEX_FORMAT
+    assert archive.store.format() == index_format()
     assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
 
 
 def test_a_search_rebuilds_an_index_of_another_format(archive):
     (archive.store.live / "FORMAT").write_text(json.dumps({"format": "0.0"}), encoding="utf-8")
     assert archive.search('"union catalogue"').total == 1
-    assert archive.store.format() == INDEX_FORMAT
+    assert archive.store.format() == index_format()
 
 
 def test_a_missing_index_is_built_by_the_first_search(tmp_path):
@@ -187,3 +187,21 @@ def test_the_lock_is_released_after_a_failed_write(archive):
         raise RuntimeError("writer crashed")
     with archive.store.lock(wait=0):
         pass
+
+
+def test_the_format_covers_what_decides_the_tokens(archive):
+    """The jieba and OpenCC versions and the user dictionary's hash are part of the format: an
+    index built with another jieba (or dictionary) is rebuilt, with a message."""
+    import hashlib
+    from importlib import metadata, resources
+
+    fmt = index_format()
+    userdict = resources.files("initiative_archive").joinpath("data/userdict.txt").read_bytes()
+    assert f"jieba-{metadata.version('jieba')}" in fmt
+    assert f"opencc-{metadata.version('opencc')}" in fmt
+    assert f"dict-{hashlib.sha256(userdict).hexdigest()[:8]}" in fmt
+    older = fmt.replace(f"jieba-{metadata.version('jieba')}", "jieba-0.39")
+    (archive.store.live / "FORMAT").write_text(json.dumps({"format": older}), encoding="utf-8")
+    report = archive.index()
+    assert report.rebuilt
+    assert any("jieba-0.39" in n and "rebuilt" in n for n in report.notices)

@@ -35,6 +35,24 @@ from .spelling import american
 #: Bumped whenever analysis changes what is indexed: an index of another version is rebuilt.
 ANALYSIS_VERSION = 4
 
+
+@lru_cache(maxsize=1)
+def analysis_fingerprint() -> str:
+    """Everything besides our code that decides the tokens: the versions of jieba and OpenCC
+    and the user dictionary's hash. An index built with others is rebuilt."""
+    import hashlib
+    from importlib import metadata
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "none"
+
+    userdict = resources.files("initiative_archive").joinpath("data/userdict.txt").read_bytes()
+    digest = hashlib.sha256(userdict).hexdigest()[:8]
+    return f"jieba-{version('jieba')}.opencc-{version('opencc')}.dict-{digest}"
+
 _TOKEN_RE = re.compile(f"([{HAN}]+)|((?:(?![{HAN}])[^\\W_])+)")
 _ASCII_WORD = re.compile(r"^[a-z]+$")
 STOP = frozenset(STOP_WORDS | {"s", "t", "shall", "such", "its", "their", "our", "would"})

@@ -29,6 +29,7 @@ import re
 import shutil
 import struct
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from . import __version__
-from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS
+from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
 from .corpus import Corpus, CorpusFile, content_hash
 from .errors import CorpusError, IndexMissingError
 from .locking import LOCK_WAIT_SECONDS, file_lock
@@ -45,9 +46,29 @@ from .model import Document
 
 SCHEMA_VERSION = 4  # 4: meeting records indexed
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
-DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error,
-          pickle.UnpicklingError, whoosh_index.EmptyIndexError)
-INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
+DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
+          whoosh_index.EmptyIndexError)
+#: Raised by Whoosh's own code on bad bytes, but by ours on a bug: damage only from Whoosh.
+_DAMAGE_IF_WHOOSH = (ValueError, KeyError, IndexError)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether an error reading the index means its files are damaged, rather than a bug of
+    ours (which must reach the 'please report it' line, not rebuild the index every time)."""
+    if isinstance(exc, DAMAGE):
+        return True
+    if not isinstance(exc, _DAMAGE_IF_WHOOSH):
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith(
+        "whoosh")
+
+
+def index_format() -> str:
+    """The schema, our analysis and what analysis depends on (see analysis_fingerprint)."""
+    return f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}.{analysis_fingerprint()}"
 MARKER = ".initiative-archive-index"
 OWNER = "initiative-archive index folder"
 #: How long a search with no index at all waits for another process building the first one.
@@ -205,7 +226,9 @@ class IndexStore:
         try:
             ix = whoosh_index.open_dir(os.path.realpath(self.live))
             ix.doc_count()  # reads the table of contents and the segments' headers
-        except DAMAGE as exc:
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
             raise IndexMissingError(f"the index in {self.root} is damaged "
                                     f"({type(exc).__name__}: {exc})",
                                     "run 'initiative-archive index --rebuild'") from None
@@ -226,7 +249,9 @@ class IndexStore:
         try:
             with ix.searcher() as searcher:
                 return {f["file"]: dict(f) for f in searcher.documents(record="document")}
-        except DAMAGE as exc:
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
             raise IndexMissingError(f"the index in {self.root} is damaged ({exc})",
                                     "run 'initiative-archive index --rebuild'") from None
 
@@ -243,7 +268,7 @@ class IndexStore:
         return changed, gone
 
     def is_fresh(self, corpus: Corpus) -> bool:
-        if not self.exists() or self.format() != INDEX_FORMAT:
+        if not self.exists() or self.format() != index_format():
             return False
         try:
             changed, gone = self.stale_files(corpus, self.indexed_files())
@@ -367,7 +392,7 @@ class IndexStore:
                     continue
                 self._add(writer, corpus, doc, f)
                 report.added.append(doc.id)
-        (gen / "FORMAT").write_text(json.dumps({"format": INDEX_FORMAT, "built_by": __version__}))
+        (gen / "FORMAT").write_text(json.dumps({"format": index_format(), "built_by": __version__}))
         _fsync_tree(gen)
         return report
 
@@ -407,8 +432,8 @@ class IndexStore:
             self._clean_orphans()
 
     def _why_not_usable(self) -> str | None:
-        if self.format() != INDEX_FORMAT:
-            return f"has format {self.format()}, this version reads {INDEX_FORMAT}"
+        if self.format() != index_format():
+            return f"has format {self.format()}, this version reads {index_format()}"
         try:
             self.indexed_files()
         except IndexMissingError:
@@ -512,7 +537,9 @@ class IndexStore:
             ix = whoosh_index.open_dir(str(gen))
             whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(),
                                      ix._segments())
-        except DAMAGE:
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
             return
         for path in gen.iterdir():
             if _TOC_TEMP.fullmatch(path.name) and not path.is_symlink():

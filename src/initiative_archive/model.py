@@ -94,6 +94,7 @@ class Hit:
     score: float
     highlights: tuple[tuple[int, int], ...] = ()
     match: str = ""  # phrase, near, all or some (plain queries; see ranking.py)
+    via: str = ""  # "glossary" when found (or raised) through the query's concepts
 
     def to_dict(self) -> dict[str, Any]:
         c = self.clause
@@ -113,6 +114,7 @@ class Hit:
             "locator": c.locator,
             "highlights": [list(h) for h in self.highlights],
             "match": self.match,
+            "via": self.via,
         }
 
 

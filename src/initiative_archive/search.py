@@ -17,17 +17,15 @@ clause; past a limit the query is refused with a hint rather than holding the te
 
 from __future__ import annotations
 
-import pickle
 import re
-import struct
 import time
-import zlib
 from dataclasses import dataclass, field
 
 from whoosh import qparser
 from whoosh.collectors import FilterCollector, UnlimitedCollector, WrappingCollector
 from whoosh.query import (
     And,
+    DisjunctionMax,
     Every,
     MultiTerm,
     Not,
@@ -40,8 +38,9 @@ from whoosh.query import (
     Wildcard,
 )
 
-from .analysis import CHARS, STOP, WORDS, analyze
+from .analysis import CHARS, STOP, WORDS, analyze, char_sequence
 from .errors import IndexMissingError, QueryError
+from .index import DAMAGE
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
@@ -56,8 +55,6 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _FIELD_ALIASES = {"doc_id": ["doc"], "text": ["clause"], "label": [], "title": ["alias"]}
 
 
-#: What reading a damaged segment raises, as opposed to an odd query.
-_DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
 _NARROW = "narrow it: fewer words, more letters before a * or ?, or a filter such as --doc"
 
 
@@ -320,13 +317,15 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
 
 
 def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: str = "any",
-               nested: bool = False, limits: QueryLimits = DEFAULT_LIMITS) -> SearchResult:
+               nested: bool = False, limits: QueryLimits = DEFAULT_LIMITS,
+               glossary=None) -> SearchResult:
     """Search the index ``ix``; ``limit=None`` returns every hit. Answers or raises QueryError
-    within about ``limits.seconds``."""
+    within about ``limits.seconds``. A ``glossary`` expands the query across languages."""
     budget = Budget(limits.seconds)
     notices = balance_quotes(text)[1]
     with ix.searcher() as searcher:
-        units, query = _matching_units(searcher, text, filters, match, nested, limits, budget)
+        units, query = _matching_units(searcher, text, filters, match, nested, limits, budget,
+                                       glossary)
         shown = units if limit is None else units[:limit]
         hits = []
         for u in shown:
@@ -335,7 +334,7 @@ def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: s
                             date=u.get("date", ""), kind=u.get("kind", ""),
                             score=float(u["score"] or 0.0),
                             highlights=highlight_spans(u.get("text", ""), query),
-                            match=u.get("match", "")))
+                            match=u.get("match", ""), via=u.get("via", "")))
         suggestion = None
         if not any(u.get("match", "some") != "some" for u in units):
             suggestion = _better_suggestion(searcher, text, filters, units, limits, budget)
@@ -344,12 +343,21 @@ def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: s
 
 
 def _matching_units(searcher, text: str, filters: Filters, match: str, nested: bool,
-                    limits: QueryLimits, budget: Budget) -> tuple[list[dict], Query]:
+                    limits: QueryLimits, budget: Budget, glossary=None
+                    ) -> tuple[list[dict], Query]:
     """Every matching unit, best first, and the query that ran. A plain query is read with
     any-word recall, then ranked in match levels (ranking.py); ``match="all"`` keeps the
-    units holding every word. Headings stand as context, not as hits, unless asked for."""
+    units holding every word. Headings stand as context, not as hits, unless asked for.
+
+    With a ``glossary``, a plain query's concepts are searched too, in every variant and both
+    languages, one synonym group per concept (Pirkola's structured translation: the many
+    renderings of one word never outweigh the others). A unit found only that way, or ranked
+    higher that way, is marked ``via: glossary`` and comes after direct hits of its level."""
     shape = query_shape(text, lambda word: searcher.reader().doc_frequency("text", word) > 0)
     query = parse_query(text, searcher.schema, "any" if shape else match, limits)
+    concepts = glossary.concepts_in(text) if glossary is not None and shape else []
+    if concepts:
+        query = Or([query, _concept_query(concepts)])
     try:
         query = budget_query(query, searcher.reader(), limits, budget)
     except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
@@ -358,13 +366,41 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     if not ("heading" in filters.roles or "title:" in text.lower()):
         ranked = [u for u in ranked if u.get("role") != "heading"]
     if shape is not None:
+        wanted = {c.id for c in concepts}
         for u in ranked:
             u["match"], u["held"] = rank_key(shape, u.get("text", ""))
+            u["via"] = ""
+            if wanted and u["match"] in ("some", "all"):
+                _through_concepts(u, wanted, glossary)
         if match == "all":
             ranked = [u for u in ranked if u["match"] != "some"]
-        # stable: by score within a level and a count of words held
-        ranked.sort(key=lambda u: (-LEVELS.index(u["match"]), -u["held"]))
+        # stable: by score within a level, direct before translated, more words held first
+        ranked.sort(key=lambda u: (-LEVELS.index(u["match"]), bool(u["via"]), -u["held"]))
     return (ranked if nested else smallest_units(ranked)), query
+
+
+def _concept_query(concepts) -> Query:
+    """One synonym group per concept: the best-scoring variant counts, not their sum."""
+    groups = []
+    for concept in concepts:
+        variants = []
+        for words in dict.fromkeys(char_sequence(v) for v in (*concept.en, *concept.zh_hans)):
+            if words:
+                variants.append(Phrase("chars", list(words)) if len(words) > 1
+                                else Term("chars", words[0]))
+        if variants:
+            groups.append(DisjunctionMax(variants))
+    return Or(groups, boost=0.5)
+
+
+def _through_concepts(unit: dict, wanted: set[str], glossary) -> None:
+    """Raise a unit to 'all' when it holds every concept of the query in any of their
+    variants, or mark a unit that holds none of the query's words but some of its concepts."""
+    found = wanted & {c.id for c in glossary.concepts_in(unit.get("text", ""))}
+    if found == wanted and unit["match"] == "some":
+        unit["match"], unit["via"] = "all", "glossary"
+    elif found and unit["held"] == 0:
+        unit["via"] = "glossary"
 
 
 def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
@@ -390,11 +426,11 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget) -> list[di
         return [dict(hit.fields(), score=hit.score) for hit in collector.results()]
     except QueryError:
         raise
-    except _DAMAGE as exc:  # the index's files, not the query: truncated or corrupt segments
+    except Exception as exc:  # Whoosh raises assorted errors on odd queries; I/O is damage
+        if not isinstance(exc, DAMAGE):
+            raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
         raise IndexMissingError(f"the index is damaged ({type(exc).__name__}: {exc})",
                                 "run 'initiative-archive index --rebuild'") from None
-    except Exception as exc:  # Whoosh raises assorted errors on odd queries
-        raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
 
 
 @dataclass
