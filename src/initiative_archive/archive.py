@@ -22,7 +22,7 @@ from .meetings import Record, find_record, load_records
 from .model import Clause, Document, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
 from .search import Explanation, Filters, explain, run_search
-from .verify import Verdict, candidate_query, judge
+from .verify import Verdict, across, candidate_query, judge
 
 CANDIDATES = 30  # clauses the index proposes for a quotation check
 
@@ -137,15 +137,59 @@ class Archive:
                 verdicts.append(Verdict(quotation, "not-found"))
                 continue
             result = run_search(ix, query, Filters(), CANDIDATES, "any", True)
-            verdicts.append(judge(quotation, [(h.clause, h.doc_title) for h in result.hits]))
+            verdict = judge(quotation, [(h.clause, h.doc_title) for h in result.hits])
+            if verdict.status != "exact":  # perhaps it runs on into the next clause
+                verdict = across(quotation, self._runs({h.clause.doc_id for h in result.hits})
+                                 ) or verdict
+            verdicts.append(verdict)
         return verdicts
 
+    def _runs(self, doc_ids: set[str]) -> list[tuple[list[Clause], str]]:
+        """Each document's clauses that hold no other clause, in reading order."""
+        runs = []
+        for doc in self.documents():
+            if doc.id in doc_ids:
+                clauses = self.clauses(doc)
+                parents = {c.parent for c in clauses}
+                leaves = [c for c in clauses if c.id not in parents and c.role != "heading"]
+                runs.append((sorted(leaves, key=lambda c: c.span[0]), doc.title))
+        return runs
+
     def citable(self, item_id: str) -> Citable:
-        """A document (by id, title or alias) or a clause (by id), as something to cite."""
+        """A document (by id, title or alias), a clause (by id) or a source a document was
+        read in (by the id its ``source.citation`` gives), as something to cite: with the PDF
+        pages a clause is on, and the source a text was read in."""
+        from dataclasses import replace
+
+        from .cite import source_work
+        from .readers import pages_of
+
+        clause = None
+        notices: tuple[str, ...] = ()
         if "/" in item_id:
             view = self.clause(item_id)
-            return Citable(view.document, view.clause)
-        return Citable(self.document(item_id))
+            doc, clause, notices = view.document, view.clause, tuple(view.notices)
+        else:
+            try:
+                doc = self.document(item_id)
+            except NotFoundError:
+                for other in self.documents():
+                    work = source_work(other)
+                    if work is not None and work.id == item_id:
+                        return Citable(work)
+                raise
+        pages: tuple[int, ...] = ()
+        if clause is not None and doc.source.get("pages"):
+            pages = tuple(pages_of(doc.source["pages"], clause.span))
+        work = source_work(doc)
+        if work is None:
+            return Citable(doc, clause, pages, notices=notices)
+        data = doc.source["citation"]
+        if data.get("part"):  # the document is a part of the work: the work is cited
+            return Citable(replace(work, body=doc.body), clause, pages,
+                           where=str(data["part"]), notices=notices)
+        return Citable(doc, clause, pages, Citable(work, where=str(data.get("locator") or "")),
+                       notices=notices)
 
     def explain(self, query: str, match: str = "any",
                 limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:

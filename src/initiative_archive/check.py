@@ -20,6 +20,20 @@ from .meetings import load_records
 
 _REPEATED = re.compile(r"^(.*/[a-z]+_\d+)_\d+$")  # op_1_2: the splitter's second op_1
 DOC_REQUIRED = ("id", "title", "lang", "kind", "source")  # a date may be unknown
+#: The keys a document's front matter may have (corpus/README.md), and which hold text.
+_DATES = ("date", "adopted", "promulgated", "amended", "in_force")
+_TEXT = ("id", "title", "title_en", "title_en_note", "lang", "kind", "issuer", "issuer_en",
+         "author", "author_family", "author_given", "place", "meeting", "official_page",
+         "translation_of")
+DOC_KEYS = {*_TEXT, *_DATES, "aliases", "versions", "participants", "source", "catalogued"}
+_SOURCE_TEXT = ("file", "locator", "title", "author", "date", "url", "upstream_origin",
+                "retrieved", "rights", "official_page", "repository", "commit", "upstream_path",
+                "sha256", "encoding", "format", "original_name", "previous_file")
+SOURCE_KEYS = {*_SOURCE_TEXT, "notes", "citation", "pages", "page_count", "paragraphs"}
+_CITATION_TEXT = ("id", "title", "title_sentence", "author_family", "author_given", "publisher",
+                  "medium", "locator", "part")
+_PARTICIPANTS_TEXT = ("count_qualifier", "description", "note")
+PARTICIPANTS_KEYS = {*_PARTICIPANTS_TEXT, "count", "nations", "delegations"}
 MEETING_REQUIRED = ("id", "series", "title")  # a date may be unknown to every source
 
 
@@ -78,6 +92,7 @@ def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
     where = doc.path
     front = doc.front_matter()
     out = [f"{where}: front matter lacks {key!r}" for key in DOC_REQUIRED if not front.get(key)]
+    out += _schema_problems(where, front)
     if not valid_doc_id(doc.id):
         out.append(f"{where}: invalid document id {doc.id!r}")
     if Path(where).stem != doc.id:
@@ -158,3 +173,64 @@ def _check_statements(where: str, data: dict) -> list[str]:
         if missing:
             out.append(f"{where}: statement {n} lacks {', '.join(missing)}")
     return out
+
+
+def _schema_problems(where: str, front: dict) -> list[str]:
+    """Unknown keys, and text fields (titles, names, notes, ...) that YAML did not read as
+    text: an unquoted note with ": " in it is a mapping, a bare number is a number."""
+    out = [f"{where}: unknown key {key!r} in the front matter" for key in front
+           if key not in DOC_KEYS]
+    out += _text_problems(where, front, _TEXT, "")
+    for key in ("aliases", "versions"):
+        out += _list_problems(where, front.get(key), key)
+    participants = front.get("participants")
+    if isinstance(participants, dict):
+        out += [f"{where}: unknown key 'participants.{k}'" for k in participants
+                if k not in PARTICIPANTS_KEYS]
+        out += _text_problems(where, participants, _PARTICIPANTS_TEXT, "participants.")
+        out += _list_problems(where, participants.get("nations"), "participants.nations")
+    elif participants is not None:
+        out.append(f"{where}: 'participants' is not a mapping")
+    source = front.get("source")
+    if not isinstance(source, dict):
+        return out + ([f"{where}: 'source' is not a mapping"] if source is not None else [])
+    out += [f"{where}: unknown key 'source.{k}'" for k in source if k not in SOURCE_KEYS]
+    out += _text_problems(where, source, tuple(k for k in _SOURCE_TEXT if k != "url"),
+                          "source.")
+    if source.get("url") is not None and not isinstance(source.get("url"), str):
+        out.append(f"{where}: 'source.url' is not text (null or an address)")
+    out += _list_problems(where, source.get("notes"), "source.notes")
+    citation = source.get("citation")
+    if isinstance(citation, dict):
+        out += [f"{where}: unknown key 'source.citation.{k}'" for k in citation
+                if k not in _CITATION_TEXT]
+        out += _text_problems(where, citation, _CITATION_TEXT, "source.citation.")
+    elif citation is not None:
+        out.append(f"{where}: 'source.citation' is not a mapping")
+    return out
+
+
+def _text_problems(where: str, data: dict, keys: tuple[str, ...], prefix: str) -> list[str]:
+    return [f"{where}: '{prefix}{key}' is {_what(data[key])}, not text (quote it in YAML)"
+            for key in keys if key in data and data[key] is not None
+            and not isinstance(data[key], str)]
+
+
+def _list_problems(where: str, value, key: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [f"{where}: '{key}' is {_what(value)}, not a list"]
+    return [f"{where}: '{key}' entry {n} is {_what(v)}, not text (quote it in YAML: a "
+            "': ' inside unquoted text makes a mapping)"
+            for n, v in enumerate(value, 1) if not isinstance(v, str)]
+
+
+def _what(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    return f"a {type(value).__name__}"

@@ -20,7 +20,7 @@ import click
 
 from . import __version__, render
 from .check import check_corpus
-from .cite import STYLES, cite
+from .cite import PARTS, STYLES, cite
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .corpus import ISO_DATE, KINDS
 from .errors import ArchiveError, NotFoundError
@@ -29,7 +29,7 @@ from .ingest import Limits, Outcome, Overrides, ingest_files
 from .meetings import filter_meetings, load_records
 from .query_limits import QueryLimits
 from .textclean import strip_controls
-from .verify import quotations_in
+from .verify import is_empty
 
 if TYPE_CHECKING:  # the archive loads Whoosh: only commands that use it import it
     from .archive import Archive
@@ -507,35 +507,50 @@ def byte_progress(total: int) -> Iterator[Callable[[str, int, int], None]]:
 @cli.command("cite")
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 @click.option("--style", type=click.Choice(STYLES), default="chicago", show_default=True,
-              help="chicago (notes and bibliography), apa, mla, or data for reference "
-                   "managers: bibtex, ris, csl-json.")
+              help="chicago (notes and bibliography), chicago-author-date, apa, mla, or data "
+                   "for reference managers: bibtex, ris, csl-json.")
+@click.option("--part", type=click.Choice(PARTS), default="both", show_default=True,
+              help="For chicago, chicago-author-date, apa and mla: the note or in-text "
+                   "citation, the bibliography (reference-list, works-cited) entry, or both, "
+                   "each labelled.")
 @archive_options
-def cite_command(ids: tuple[str, ...], style: str, archive: Archive) -> None:
+def cite_command(ids: tuple[str, ...], style: str, part: str, archive: Archive) -> None:
     """Cite documents or clauses: the document as the work, the clause as the pinpoint.
 
-    ID is a clause id (DOC/PATH) or a document id, title or alias.
+    ID is a clause id (DOC/PATH), a document id, title or alias, or the id of a source a
+    document was read in (nlc-2017-regional-cooperation, the NLC slides). A text read in
+    another source is cited "quoted in" it; a clause of a PDF by its page; a Chinese law by
+    its Chinese and English titles, issuer, dates, article and official page.
 
     \b
     Examples:
         initiative-archive cite kunming-2013/op_4
+        initiative-archive cite prc-public-library-law-2018/art_30 --style apa --part note
         initiative-archive cite prc-public-library-law-2018/art_30 --style bibtex
     """
-    echo(cite([archive.citable(item) for item in ids], style))
+    targets = [archive.citable(item) for item in ids]
+    for target in targets:
+        for notice in target.notices:
+            note(notice)
+    echo(cite(targets, style, part))
 
 
 @cli.command()
 @click.argument("quotation", required=False)
 @click.option("--file", "draft", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Check every quotation in a draft (text in “…”, \"…\", 「…」 or 『…』 of at "
-                   "least 8 words or 8 Chinese characters).")
+                   "least 8 words or 8 Chinese characters; shorter ones are listed as skipped). "
+                   "Read in any encoding ingest reads.")
 @format_option(("text", "json"))
 @archive_options
 def verify(quotation: str | None, draft: Path | None, fmt: str, archive: Archive) -> None:
     """Check that a quotation is the source's exact words.
 
-    Answers exact (whitespace, quotation marks and full/half-width punctuation aside),
-    differs (a misquotation: the clause and a diff), or not-found. An ellipsis (... or ……)
-    stands for omitted words. Exit 0 when every quotation is exact, 1 otherwise.
+    Answers exact (whitespace, quotation marks, full/half-width punctuation and a leading
+    label such as "1." or "第三十三条" aside; a quotation may run on from one clause into the
+    next, and names them all), differs (a misquotation: the clause and a diff), or
+    not-found. An ellipsis (... or ……) stands for omitted words. Exit 0 when every
+    quotation is exact, 1 otherwise (and for a draft with no quotation to check).
 
     \b
     Examples:
@@ -544,23 +559,59 @@ def verify(quotation: str | None, draft: Path | None, fmt: str, archive: Archive
     """
     if (quotation is None) == (draft is None):
         raise click.UsageError("give a QUOTATION or --file DRAFT, not both or neither")
+    skipped: list[tuple[str, str]] = []
     if draft is not None:
-        quotes = quotations_in(draft.read_text(encoding="utf-8-sig", errors="replace"))
+        quotes, skipped = _draft_quotations(draft)
+        for quote, why in skipped:
+            note(f"skipped “{_clip(quote)}”: {why}")
+        if not quotes:
+            raise NotFoundError(f"{draft.name}: no quotation to check"
+                                + (f" ({len(skipped)} skipped)" if skipped else ""),
+                                "put each quotation in “…”, \"…\", 「…」 or 『…』")
     else:
+        if is_empty(quotation or ""):
+            raise click.UsageError("the quotation is empty: give the words to check")
         quotes = [quotation or ""]
     verdicts = archive.verify_all(quotes)
-    citations = {v.clause.id: cite([archive.citable(v.clause.id)], "chicago").strip()
+    citations = {v.clause.id: cite([archive.citable(v.clause.id)], "chicago", "note").strip()
                  for v in verdicts if v.clause is not None}
     if fmt == "json":
         rows = [{**v.to_dict(), "citation": citations.get(v.clause.id) if v.clause else None}
                 for v in verdicts]
-        echo(render.to_json(rows[0] if quotation is not None else {"quotations": rows}) + "\n")
+        data = rows[0] if quotation is not None else {
+            "quotations": rows, "skipped": [{"quotation": q, "reason": r} for q, r in skipped]}
+        echo(render.to_json(data) + "\n")
     elif quotation is not None:
-        echo(render.verdict_text(verdicts[0], citations))
+        echo(render.verdict_text(verdicts[0], citations) + _spans(verdicts))
     else:
-        echo(render.verdict_table(verdicts, citations))
+        echo(render.verdict_table(verdicts, citations) + _spans(verdicts))
     if any(v.status != "exact" for v in verdicts):
         sys.exit(1)
+
+
+def _draft_quotations(draft: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """A draft's quotations to check and those skipped, the draft decoded as ingest decodes
+    files (UTF-8, UTF-16, GBK/GB18030, Big5, Latin-1)."""
+    from .errors import IngestError
+    from .readers.decode import decode_bytes
+    from .verify import scan_quotations
+
+    try:
+        text, _encoding, _notes = decode_bytes(draft.read_bytes(), draft.name)
+    except IngestError as exc:
+        raise NotFoundError(exc.message, "save the draft as text") from None
+    return scan_quotations(text)
+
+
+def _clip(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[:most - 3] + "..."
+
+
+def _spans(verdicts: list) -> str:
+    """A line for each quotation that runs across clauses, naming them all."""
+    return "".join(render.finish(f"“{_clip(v.quotation)}” runs across "
+                                 f"{', '.join(c.id for c in v.clauses)}\n")
+                   for v in verdicts if len(v.clauses) > 1)
 
 
 @cli.command()

@@ -16,7 +16,7 @@ import yaml
 
 from .clauses import split_clauses
 from .errors import CorpusError
-from .model import Document
+from .model import Clause, Document
 
 
 def history_path(corpus_root: Path, doc_id: str) -> Path:
@@ -25,16 +25,25 @@ def history_path(corpus_root: Path, doc_id: str) -> Path:
 
 def retired_clauses(old: Document, new: Document) -> list[dict[str, Any]]:
     """Ids whose words the revision removed or changed, and where those words are now."""
-    before = {c.id: c.text for c in split_clauses(old.body, old.id, old.lang)}
-    after = {c.id: c.text for c in split_clauses(new.body, new.id, new.lang)}
-    where_now = {text: cid for cid, text in after.items()}
+    before = split_clauses(old.body, old.id, old.lang)
+    after_clauses = split_clauses(new.body, new.id, new.lang)
+    after = {c.id: c.text for c in after_clauses}
     retired = []
-    for cid, text in before.items():
+    for clause in before:
+        cid, text = clause.id, clause.text
         if after.get(cid) == text:
             continue
         retired.append({"id": cid, "status": "changed" if cid in after else "removed",
-                        "text": text, "now_at": where_now.get(text)})
+                        "text": text, "now_at": _where_now(clause, after_clauses)})
     return retired
+
+
+def _where_now(clause: Clause, after: list[Clause]) -> str | None:
+    """Where a clause's words are after a revision: a clause with the same words, preferring
+    one of the same kind (a bullet's words, not a heading that repeats them)."""
+    same = [c for c in after if c.text == clause.text]
+    alike = [c for c in same if (c.role, c.unit) == (clause.role, clause.unit)]
+    return (alike or same)[0].id if same else None
 
 
 def revision_history(corpus_root: Path, old: Document, new: Document) -> bytes | None:

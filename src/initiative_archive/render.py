@@ -303,10 +303,26 @@ def _own_text(doc: Document, clause: Clause) -> str:
     return own_words(doc.body, clause)
 
 
+def clause_pages(view: ClauseView) -> list[int]:
+    """The pages of its source a clause is on (a PDF's), or none."""
+    from .readers import pages_of
+
+    pages = view.document.source.get("pages")
+    return pages_of(pages, view.clause.span) if pages else []
+
+
+def _pages_text(pages: list[int]) -> str:
+    if not pages:
+        return ""
+    if len(pages) == 1:
+        return f"p. {pages[0]}"
+    return f"pp. {min(pages)}–{max(pages)}"
+
+
 def clause_view_dict(view: ClauseView) -> dict[str, Any]:
     doc = view.document
     return {**view.clause.to_dict(), "doc_title": doc.title, "date": doc.date,
-            "kind": doc.kind, "lead_in": view.lead_in,
+            "kind": doc.kind, "lead_in": view.lead_in, "pages": clause_pages(view),
             "ancestors": [a.to_dict() for a in view.ancestors],
             "children": [c.id for c in view.children], "archive_version": __version__}
 
@@ -314,8 +330,10 @@ def clause_view_dict(view: ClauseView) -> dict[str, Any]:
 def clause_view_text(view: ClauseView) -> str:
     doc, c = view.document, view.clause
     context = " › ".join(describe_label(a) for a in view.ancestors)
+    pages = _pages_text(clause_pages(view))
     lines = [f"{doc.title} ({doc.date or 'n.d.'})",
-             f"{c.id} · {describe_label(c)} · {c.role}" + (f" · in {context}" if context else ""),
+             f"{c.id} · {describe_label(c)} · {c.role}" + (f" · in {context}" if context else "")
+             + (f" · {pages}" if pages else ""),
              ""]
     if view.lead_in:  # the words that introduce the list this item belongs to
         label = f"{c.label} " if c.label and not _HAN.match(c.label[-1]) else c.label

@@ -6,7 +6,11 @@ whitespace, quotation-mark styles, full- and half-width punctuation, letter case
 simplified characters. An ellipsis (``...``, ``…``, ``……``) stands for omitted words: the pieces
 around it must appear in order.
 
-Verdicts: ``exact`` (every piece is in one clause, in order), ``differs`` (close enough to be a
+A label the quotation carries (``1. ``, ``第三十三条 ``, ``（一）``, a bullet) is not part of the
+words: clause texts do not hold their labels either.
+
+Verdicts: ``exact`` (every piece is in one clause, in order, or runs on from one clause into the
+next clauses of the same document: all of them are named), ``differs`` (close enough to be a
 misquotation: the clause and a diff are given), ``not-found``.
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .language import HAN, fold_han
@@ -29,7 +33,11 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "‘": 
 _PUNCT = str.maketrans({"，": ",", "。": ".", "；": ";", "：": ":", "！": "!", "？": "?",
                         "、": ",", "（": "(", "）": ")", "—": "-", "–": "-"})
 _HAN_RE = re.compile(f"[{HAN}]")
-_QUERY_NOISE = re.compile(r"[\"'()\[\]{}:*?~^+\-!&|\\/<>]|\b(?:AND|OR|NOT|TO)\b")
+_LABEL = re.compile(r"^\s*(?:\d{1,3}[.)、]\s+"
+                    r"|[（(](?:\d{1,3}|[a-z]|[一二三四五六七八九十]{1,3})[）)]\s*"
+                    r"|第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?[\s\u3000]*"
+                    r"|[-*•]\s+)")
+_QUERY_NOISE = re.compile(r"[“”‘’「」『』\"'()\[\]{}:*?~^+\-!&|\\/<>]|\b(?:AND|OR|NOT|TO)\b")
 
 
 def normalise(text: str) -> str:
@@ -43,8 +51,18 @@ def normalise(text: str) -> str:
 def pieces(quotation: str) -> list[str]:
     """The quotation's runs of words between ellipses, normalised; its own quotation marks
     are not part of it."""
-    inner = quotation.strip().strip("\"'“”‘’「」『』")
+    inner = without_label(quotation.strip().strip("\"'“”‘’「」『』"))
     return [p for p in (normalise(x) for x in _ELLIPSIS.split(inner)) if p]
+
+
+def without_label(quotation: str) -> str:
+    """The quotation without a leading label (``1. ``, ``第三十三条 ``, ``（一）``, ``- ``)."""
+    return _LABEL.sub("", quotation, count=1)
+
+
+def is_empty(quotation: str) -> bool:
+    """No words to check: nothing but spaces, quotation marks, punctuation or ellipses."""
+    return not any(ch.isalnum() for ch in quotation)
 
 
 def in_order(parts: list[str], text: str) -> bool:
@@ -67,6 +85,7 @@ class Verdict:
     doc_title: str = ""
     similarity: float = 0.0
     diff: str = ""
+    clauses: list[Clause] = field(default_factory=list)  # every clause an exact quotation spans
 
     def to_dict(self) -> dict[str, Any]:
         c = self.clause
@@ -79,6 +98,7 @@ class Verdict:
             "label": c.label if c else None,
             "locator": c.locator if c else None,
             "text": c.text if c else None,
+            "clause_ids": [x.id for x in self.clauses] or ([c.id] if c else []),
             "similarity": round(self.similarity, 3),
             "diff": self.diff,
         }
@@ -150,7 +170,7 @@ def judge(quotation: str, candidates: list[tuple[Clause, str]]) -> Verdict:
     exact = [(c, t) for c, t in candidates if in_order(parts, normalise(c.text))]
     if exact:
         clause, title = min(exact, key=lambda pair: len(pair[0].text))  # the smallest unit
-        return Verdict(quotation, "exact", clause, title, 1.0)
+        return Verdict(quotation, "exact", clause, title, 1.0, clauses=[clause])
     scored = sorted(((score(quotation, c.text), -len(c.text), c, t) for c, t in candidates),
                     key=lambda s: (s[0], s[1]), reverse=True)
     if not scored or scored[0][0] < SIMILAR_ENOUGH:
@@ -166,9 +186,56 @@ _QUOTED = re.compile(r"“([^”]+)”|\"([^\"\n]+)\"|「([^」]+)」|『([^』]
 def quotations_in(text: str, min_words: int = 8, min_chars: int = 8) -> list[str]:
     """Quotations in a draft long enough to check: at least ``min_words`` words, or
     ``min_chars`` Chinese characters."""
-    out = []
+    return scan_quotations(text, min_words, min_chars)[0]
+
+
+def across(quotation: str, runs: list[tuple[list[Clause], str]], most: int = 4) -> Verdict | None:
+    """An ``exact`` verdict for a quotation that runs from one clause into the next ones of the
+    same document (``runs``: each document's clauses that hold no other clause, in order), or
+    None. The shortest run that holds the whole quotation is named, clause by clause."""
+    parts = pieces(quotation)
+    if not parts:
+        return None
+    best: tuple[int, list[Clause], str] | None = None
+    for clauses, title in runs:
+        texts = [normalise(c.text) for c in clauses]
+        for start in range(len(clauses)):
+            if not texts[start] or parts[0][:12] not in " ".join(texts[start:start + most]):
+                continue
+            for size in range(2, most + 1):
+                if start + size > len(clauses):
+                    break
+                run = clauses[start:start + size]
+                bare = " ".join(texts[start:start + size])
+                # the quotation may keep the labels of the clauses it runs into ("… loan.
+                # 2. Strengthen …"), or leave them out
+                labelled = " ".join([texts[start]] + [normalise(f"{c.label} {c.text}")
+                                                      for c in run[1:]])
+                if any(in_order(parts, joined) for joined in (bare, labelled)) and not \
+                        in_order(parts, " ".join(texts[start + 1:start + size])):
+                    if best is None or size < best[0]:
+                        best = (size, clauses[start:start + size], title)
+                    break
+    if best is None:
+        return None
+    _, spanned, title = best
+    return Verdict(quotation, "exact", spanned[0], title, 1.0, clauses=spanned)
+
+
+#: Why a quotation in a draft is not checked.
+TOO_SHORT = "shorter than 8 words or 8 Chinese characters"
+
+
+def scan_quotations(text: str, min_words: int = 8, min_chars: int = 8
+                    ) -> tuple[list[str], list[tuple[str, str]]]:
+    """The quotations of a draft worth checking, and those skipped with the reason."""
+    checked, skipped = [], []
     for match in _QUOTED.finditer(text):
         quote = next(g for g in match.groups() if g is not None).strip()
-        if len(quote.split()) >= min_words or len(_HAN_RE.findall(quote)) >= min_chars:
-            out.append(quote)
-    return out
+        if is_empty(quote):
+            skipped.append((quote, "no words"))
+        elif len(quote.split()) >= min_words or len(_HAN_RE.findall(quote)) >= min_chars:
+            checked.append(quote)
+        else:
+            skipped.append((quote, TOO_SHORT))
+    return checked, skipped
