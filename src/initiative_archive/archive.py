@@ -7,7 +7,7 @@ aliases, and reads documents and clauses back for ``show``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,19 @@ from .catalog import Entry
 from .cite import Citable
 from .clauses import own_words
 from .corpus import Corpus
-from .errors import AmbiguousNameError, ArchiveBusyError, NotFoundError
+from .errors import (
+    AmbiguousNameError,
+    ArchiveBusyError,
+    ArchiveError,
+    NotFoundError,
+    QueryError,
+)
 from .history import retirements
 from .index import IndexStore, Progress, UpdateReport, _quiet
 from .meetings import Record, find_record, load_records
 from .model import Clause, Document, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
+from .recur import Comparison, Profile, Recurrence, Theme
 from .search import Explanation, Filters, explain, run_search
 from .verify import Verdict, across, candidate_query, judge
 
@@ -63,6 +70,7 @@ class Archive:
     def __init__(self, corpus: Path | str, index: Path | str) -> None:
         self.corpus = Corpus(corpus)
         self.store = IndexStore(index)
+        self._profiles: tuple[tuple, dict[str, list[Profile]], dict[str, float]] | None = None
 
     # -- index -----------------------------------------------------------------------------
 
@@ -105,11 +113,16 @@ class Archive:
 
     def search(self, query: str, filters: Filters | None = None, limit: int | None = 10,
                match: str = "any", nested: bool = False, progress: Progress = _quiet,
-               limits: QueryLimits = DEFAULT_LIMITS) -> SearchResult:
+               limits: QueryLimits = DEFAULT_LIMITS, expand: bool = True) -> SearchResult:
+        """Clauses that state ``query``; ``expand`` also searches its glossary concepts in
+        both languages (marked ``via: glossary``)."""
+        from .glossary import load_glossary
+
         notices = self.ensure_index(progress)
-        filters = filters or Filters()
+        filters = replace(filters or Filters())  # the caller's filters stay as given
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
-        result = run_search(self.store.open(), query, filters, limit, match, nested, limits)
+        result = run_search(self.store.open(), query, filters, limit, match, nested, limits,
+                            load_glossary() if expand else None)
         result.notices = notices + result.notices + self.unfetched_notice()
         return result
 
@@ -121,6 +134,18 @@ class Archive:
         what = "text is" if len(missing) == 1 else "texts are"
         return [f"note: {len(missing)} catalogued {what} not fetched yet and not searched "
                 "(run 'initiative-archive fetch')"]
+
+    def search_many(self, queries: list[str], filters: Filters | None = None, **options: Any
+                    ) -> tuple[list[SearchResult], list[tuple[str, ArchiveError]]]:
+        """Saved searches: every query in one process, the index brought up to date once;
+        (results, (query, error) for each query that could not be run)."""
+        results, failed = [], []
+        for query in queries:
+            try:
+                results.append(self.search(query, filters, **options))
+            except (QueryError, NotFoundError) as exc:
+                failed.append((query, exc))
+        return results, failed
 
     def verify(self, quotation: str) -> Verdict:
         """Whether a quotation is exact, differs from its source, or is not in the archive."""
@@ -154,6 +179,67 @@ class Archive:
                 leaves = [c for c in clauses if c.id not in parents and c.role != "heading"]
                 runs.append((sorted(leaves, key=lambda c: c.span[0]), doc.title))
         return runs
+
+    # -- recurrence ------------------------------------------------------------------------
+
+    def profiles(self) -> dict[str, list[Profile]]:
+        """Every comparable clause of every document, profiled once per corpus state."""
+        from .recur import comparable, inverse_frequencies, profile, script_of, wording
+
+        docs = self.documents()
+        key = tuple((d.id, d.lang, d.body) for d in docs)
+        if self._profiles is None or self._profiles[0] != key:
+            units = [(doc, c) for doc in docs for c in self.clauses(doc) if comparable(c)]
+            idf = inverse_frequencies(wording(c.text, script_of(c.text)) for _, c in units)
+            concepts = concept_finder()
+            by_doc: dict[str, list[Profile]] = {doc.id: [] for doc in docs}
+            parents = {c.id: c.parent for doc in docs for c in self.clauses(doc)}
+            for doc, c in units:
+                by_doc[doc.id].append(profile(c, doc, concepts, _ancestry(c.id, parents), idf))
+            self._profiles = (key, by_doc, idf)
+        return self._profiles[1]
+
+    def recur(self, clause_id: str, thresholds: dict[str, float] | None = None
+              ) -> tuple[ClauseView, list[Recurrence]]:
+        """The clauses of other documents that state what ``clause_id`` states."""
+        from .recur import comparable, links, profile
+
+        view = self.clause(clause_id)
+        if not comparable(view.clause):
+            raise NotFoundError(f"{view.clause.id} is a {view.clause.role}, not a proposal "
+                                "or provision", "give the id of a clause, article or item")
+        self.profiles()
+        target = profile(view.clause, view.document, concept_finder(), (), self._profiles[2])
+        pool = [p for ps in self.profiles().values() for p in ps]
+        return view, links(target, pool, thresholds)
+
+    def compare(self, names: list[str], thresholds: dict[str, float] | None = None
+                ) -> Comparison:
+        from .recur import compare
+
+        ids = [self.document(n).id for n in names]
+        if len(set(ids)) < 2:
+            raise NotFoundError("compare needs two documents or more, each once",
+                                "give two to four document ids")
+        return compare(self.profiles(), ids, thresholds)
+
+    def themes(self, thresholds: dict[str, float] | None = None, min_documents: int = 2
+               ) -> list[Theme]:
+        from .recur import themes
+
+        profiles = [p for ps in self.profiles().values() for p in ps]
+        return themes(profiles, self.timeline_date, thresholds, min_documents)
+
+    def timeline_date(self, doc: Document) -> str:
+        """Where a document stands on a timeline: the meeting that adopted it, else its
+        own date."""
+        meeting = doc.meta.get("meeting")
+        if meeting:
+            try:
+                return find_record(load_records(self.corpus.root), str(meeting)).date or doc.date
+            except NotFoundError:
+                pass
+        return doc.date
 
     def citable(self, item_id: str) -> Citable:
         """A document (by id, title or alias), a clause (by id) or a source a document was
@@ -301,6 +387,22 @@ class Archive:
         children = [c for c in clauses if c.parent == clause.id]
         lead_in = own_words(doc.body, ancestors[-1]) if clause.unit == "item" and ancestors else ""
         return ClauseView(doc, clause, ancestors, children, notices, lead_in)
+
+
+def concept_finder():
+    """The glossary's concept ids of a text (loaded once, on first use)."""
+    from .glossary import load_glossary
+
+    glossary = load_glossary()
+    return lambda text: [c.id for c in glossary.concepts_in(text)]
+
+
+def _ancestry(clause_id: str, parents: dict[str, str | None]) -> tuple[str, ...]:
+    chain, parent = [], parents.get(clause_id)
+    while parent:
+        chain.append(parent)
+        parent = parents.get(parent)
+    return tuple(chain)
 
 
 def catalogued_summary(entry: Entry) -> dict[str, Any]:

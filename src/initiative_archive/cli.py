@@ -178,7 +178,11 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
 
 
 @cli.command()
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
+@click.option("--queries", "queries_file", type=click.Path(exists=True, dir_okay=False,
+                                                           path_type=Path),
+              help="Run every query in FILE (one per line; blank and #-lines skipped) in one "
+                   "process, instead of QUERY: saved searches, reproducible.")
 @click.option("--doc", "docs", multiple=True, metavar="ID",
               help="Only this document (id, title or alias); repeatable.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice((*KINDS, "meeting")),
@@ -201,6 +205,9 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
 @click.option("--nested", is_flag=True,
               help="Show every matching unit, not only the smallest of each article.")
 @click.option("--explain", is_flag=True, help="Show how the query is analysed, then search.")
+@click.option("--no-expand", "no_expand", is_flag=True,
+              help="Search the words as given only, not their glossary concepts in both "
+                   "languages.")
 @click.option("--cite", "cite_style", type=click.Choice(STYLES),
               help="Print a citation of every hit in this style instead of the hits.")
 @format_option(FORMATS)
@@ -208,11 +215,12 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
               help="Highlight matches [default: on a terminal].")
 @query_limit_options
 @archive_options
-def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...],
+def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, ...],
+           kinds: tuple[str, ...],
            langs: tuple[str, ...], roles: tuple[str, ...], date_from: str | None,
            date_to: str | None, limit: int, match: str, group_by: str | None, nested: bool,
-           explain: bool, cite_style: str | None, fmt: str, color: bool | None,
-           limits: QueryLimits, archive: Archive) -> None:
+           explain: bool, no_expand: bool, cite_style: str | None, fmt: str,
+           color: bool | None, limits: QueryLimits, archive: Archive) -> None:
     """Find the clauses that state a commitment.
 
     QUERY uses Whoosh's query language: words, "exact phrases", AND, OR, NOT,
@@ -225,9 +233,28 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
         initiative-archive search "inter-library loan"
         initiative-archive search 资源共享 --lang zh --format json --limit 5
         initiative-archive search '"union catalogue"' --doc kunming-2013
+        initiative-archive search --queries saved.txt --format jsonl
     """
     text = " ".join(query)
     _check_range(date_from, date_to)
+    if bool(text.strip()) == bool(queries_file):
+        raise click.UsageError("give a QUERY or --queries FILE (one of them)")
+    if queries_file:
+        from .search import Filters
+        from .textclean import strip_controls as _clean
+
+        filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs),
+                          roles=list(roles), date_from=date_from, date_to=date_to)
+        texts = read_queries(queries_file)
+        results, failed = archive.search_many(texts, filters, limit=limit, match=match,
+                                              nested=nested, limits=limits,
+                                              expand=not no_expand)
+        for query_text, error in failed:
+            note(f"error: {_clean(query_text)!r}: {error.message}")
+        echo(render.saved_searches(results, fmt, use_color(color)), color=use_color(color))
+        if failed:
+            sys.exit(1)
+        return
     if explain:
         ex = archive.explain(text, match, limits)
         if fmt == "text":
@@ -237,7 +264,7 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
     filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
                       date_from=date_from, date_to=date_to)
     result = archive.search(text, filters, limit=limit, match=match, nested=nested,
-                            progress=progress_printer(), limits=limits)
+                            progress=progress_printer(), limits=limits, expand=not no_expand)
     for message in result.notices:
         note(message)
     if cite_style:
@@ -252,6 +279,15 @@ def search(query: tuple[str, ...], docs: tuple[str, ...], kinds: tuple[str, ...]
         echo(render.search_csv(result))
     else:
         echo(render.search_text(result, use_color(color), group_by), color=use_color(color))
+
+
+def read_queries(path: Path) -> list[str]:
+    """The queries of a saved-search file, one per line, decoded as the project decodes."""
+    from .readers.decode import decode_bytes
+
+    text, _, _ = decode_bytes(path.read_bytes(), path.name, None)
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
 
 
 @cli.command()
@@ -694,6 +730,121 @@ def check(archive: Archive) -> None:
         sys.exit(1)
     echo(f"{archive.corpus.root}: {len(archive.documents())} documents, "
          f"{len(load_records(archive.corpus.root).meetings)} meetings: no problems.\n")
+
+
+def _threshold_options(func: Callable) -> Callable:
+    """--threshold and --cross-threshold: how sure the pair model must be to link two clauses
+    (the defaults were chosen on held-out labelled pairs, for precision first)."""
+    func = click.option("--cross-threshold", type=click.FloatRange(0, 1), metavar="P",
+                        help="The same, for clauses in two languages [default: the model's]."
+                        )(func)
+    return click.option("--threshold", type=click.FloatRange(0, 1), metavar="P",
+                        help="Link clauses of one language from this probability (0-1) "
+                             "[default: the model's].")(func)
+
+
+def _thresholds(same: float | None, cross: float | None) -> dict[str, float]:
+    from .recur import default_thresholds
+
+    chosen = default_thresholds()
+    chosen.update({k: v for k, v in (("same", same), ("cross", cross)) if v is not None})
+    return chosen
+
+
+@cli.command()
+@click.argument("clause_id", metavar="CLAUSE_ID")
+@_threshold_options
+@format_option(("text", "json", "csv"))
+@archive_options
+def recur(clause_id: str, threshold: float | None, cross_threshold: float | None, fmt: str,
+          archive: Archive) -> None:
+    """Where else a proposal is made: clauses of other documents, in either language,
+    that state what CLAUSE_ID states, ranked, each with why it was linked.
+
+    \b
+    Examples:
+        initiative-archive recur nanning-2012/op_1
+        initiative-archive recur prc-public-library-law-2018/art_30 --format json
+    """
+    from . import render_recur
+
+    view, found = archive.recur(clause_id, _thresholds(threshold, cross_threshold))
+    for message in view.notices:
+        note(f"note: {message}")
+    if fmt == "json":
+        echo(render_recur.recur_json(view, found))
+    elif fmt == "csv":
+        echo(render_recur.recur_csv(found))
+    else:
+        echo(render_recur.recur_text(view, found))
+
+
+@cli.command()
+@click.argument("docs", nargs=-1, required=True, metavar="DOC_A DOC_B [DOC_C...]")
+@_threshold_options
+@format_option(("text", "json", "csv"))
+@archive_options
+def compare(docs: tuple[str, ...], threshold: float | None, cross_threshold: float | None,
+            fmt: str,
+            archive: Archive) -> None:
+    """Documents side by side: each clause of the first with its best match in each
+    other document, or "new"; then what the others say that the first does not.
+
+    \b
+    Examples:
+        initiative-archive compare nanning-2012 kunming-2013
+        initiative-archive compare prc-public-library-law-2018 \
+            shanghai-public-library-regulations-2024 --format csv
+    """
+    from . import render_recur
+
+    if not 2 <= len(docs) <= 4:
+        raise click.UsageError("compare takes two to four documents")
+    result = archive.compare(list(docs), _thresholds(threshold, cross_threshold))
+    if fmt == "json":
+        echo(render_recur.compare_json(result))
+    elif fmt == "csv":
+        echo(render_recur.compare_csv(result))
+    else:
+        echo(render_recur.compare_text(result, None if sys.stdout.isatty() else 80))
+
+
+@cli.command()
+@_threshold_options
+@click.option("--min-docs", type=click.IntRange(min=2), default=2, show_default=True,
+              help="Only themes stated in at least this many documents.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw a timeline of the themes against documents (.png or .svg).")
+@format_option(("text", "json", "csv"))
+@archive_options
+def themes(threshold: float | None, cross_threshold: float | None, min_docs: int,
+           plot: Path | None,
+           fmt: str, archive: Archive) -> None:
+    """The proposals that recur across the archive: groups of clauses of several
+    documents that state the same thing, with their concepts, documents and the
+    first and last date they appear.
+
+    \b
+    Examples:
+        initiative-archive themes
+        initiative-archive themes --format json --plot themes.png
+    """
+    from . import render_recur
+
+    found = archive.themes(_thresholds(threshold, cross_threshold), min_docs)
+    if plot is not None:
+        if plot.suffix.lower() not in (".png", ".svg"):
+            raise click.BadParameter("the plot is a .png or .svg file", param_hint="--plot")
+        from .plot import plot_themes
+
+        plot_themes(found, plot, archive.timeline_date)
+        note(f"timeline written to {plot}")
+    if fmt == "json":
+        echo(render_recur.themes_json(found))
+    elif fmt == "csv":
+        echo(render_recur.themes_csv(found))
+    else:
+        echo(render_recur.themes_text(found))
 
 
 def main(argv: list[str] | None = None) -> None:

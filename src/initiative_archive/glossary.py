@@ -63,6 +63,9 @@ class Concept:
     #: Traditional variants deliberately not OpenCC's ``s2t`` conversion of a simplified one
     #: (Taiwan or Hong Kong usage such as 數位化, or the common form of a character).
     zh_hant_unconverted: tuple[str, ...] = ()
+    #: Narrower or overlapping concepts that also state this one (共建共享 is a way of
+    #: 资源共享): a clause naming one of them counts as naming this concept in a search.
+    related: tuple[str, ...] = ()
 
     @property
     def zh(self) -> tuple[str, ...]:
@@ -280,6 +283,7 @@ def parse_glossary(data: object) -> Glossary:
             group=str(entry.get("group") or "").strip(),
             zh_hant_unconverted=_strings(entry.get("zh_hant_unconverted"),
                                          "zh_hant_unconverted", cid),
+            related=_strings(entry.get("related"), "related", cid),
         ))
     return Glossary(concepts)
 
@@ -369,4 +373,8 @@ def _validate(concepts: tuple[Concept, ...]) -> list[Problem]:
             other = owner_zh.setdefault(chinese_key(variant), (n, c.id))
             if other[0] != n:
                 problem(f"Chinese variant {variant!r} is also a variant of {other[1]}")
+    ids = {c.id for c in concepts}
+    for c in concepts:
+        problems += [Problem(c.id, f"related concept {r!r} is not in the glossary")
+                     for r in c.related if r not in ids]
     return problems

@@ -8,28 +8,30 @@ Each clause is profiled by what it can be compared on:
 * its concepts: the glossary's concepts it mentions (glossary.py), in either language, which is
   what links an English initiative to a Chinese article.
 
-Two clauses of one language are as similar as the larger of their wording's overlap and their
-concepts' overlap; across languages only concepts count. A link needs a score at or above the
-threshold, which was chosen on labelled pairs (tests/data/recur_pairs.json) for precision first.
+Two clauses are judged on features of the pair (wording overlap, shared concepts, and signs
+that one topic is obliged differently: a duty and its penalty, may and shall, free and fee) by
+a logistic model trained on labelled pairs (tests/data/recur_pairs.json, bench/recur_train.py),
+whose weights ship in data/recur_model.json. A link needs a probability at or above the
+threshold for its language pair, chosen on held-out folds for precision first.
 A clause is never linked to itself or to its own document; of an article and its paragraphs, the
 best-scoring unit stands for the family, as in search.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from .analysis import STOP, english_stem
 from .language import HAN, fold_han
 from .model import Clause, Document
 
-#: Scores at or above which two clauses are said to state the same thing (see the docstring).
-THRESHOLD = {"same": 0.5, "cross": 0.6}
-MIN_SHARED_CONCEPTS = 2  # a link through concepts alone needs at least this many in common
-COMPARED_ROLES = ("preamble", "operative")
+COMPARED_ROLES = ("preamble", "operative", "closing")
 _HAN_RUN = re.compile(f"[{HAN}]+")
 _WORD = re.compile(r"[A-Za-z]+")
 
@@ -46,6 +48,7 @@ class Profile:
     grams: frozenset[str]
     concepts: frozenset[str]
     ancestors: tuple[str, ...] = ()
+    vector: dict[str, float] = field(default_factory=dict, compare=False)  # tf-idf, unit length
 
 
 @dataclass
@@ -81,34 +84,127 @@ def wording(text: str, script: str) -> frozenset[str]:
 
 
 def profile(clause: Clause, document: Document, concepts: ConceptFinder,
-            ancestors: tuple[str, ...] = ()) -> Profile:
+            ancestors: tuple[str, ...] = (), idf: dict[str, float] | None = None) -> Profile:
     script = script_of(clause.text)
-    return Profile(clause, document, script, wording(clause.text, script),
-                   frozenset(concepts(clause.text)), ancestors)
+    grams = wording(clause.text, script)
+    return Profile(clause, document, script, grams, frozenset(concepts(clause.text)), ancestors,
+                   _unit_vector(grams, idf or {}))
+
+
+def inverse_frequencies(gram_sets: Iterable[frozenset[str]]) -> dict[str, float]:
+    """How rare each bigram or stem is across the archive's clauses: 公共 or library says
+    little, 馆际 or interlending much."""
+    counts: dict[str, int] = {}
+    n = 0
+    for grams in gram_sets:
+        n += 1
+        for g in grams:
+            counts[g] = counts.get(g, 0) + 1
+    return {g: math.log((n + 1) / (c + 0.5)) for g, c in counts.items()}
+
+
+def _unit_vector(grams: frozenset[str], idf: dict[str, float]) -> dict[str, float]:
+    weights = {g: idf.get(g, 1.0) for g in grams}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {g: w / norm for g, w in weights.items()}
+
+
+def _longest_run(a: str, b: str) -> float:
+    """The longest stretch two texts share (Chinese characters, or English words), as a share
+    of the shorter: a restated sentence shares long runs, a common topic only short ones."""
+    from difflib import SequenceMatcher
+
+    x, y = _run_units(a), _run_units(b)
+    if not x or not y:
+        return 0.0
+    match = SequenceMatcher(None, x, y, autojunk=False).find_longest_match(0, len(x), 0, len(y))
+    return match.size / min(len(x), len(y))
+
+
+def _run_units(text: str) -> list[str]:
+    han = "".join(_HAN_RUN.findall(fold_han(text)))
+    return list(han) if han else [w.lower() for w in _WORD.findall(text)]
+
+
+# Signs that two clauses on one topic oblige differently: a duty and its penalty, may and
+# shall, free and fee. Learned weights (data/recur_model.json) make them count against a link.
+_PENALTY = re.compile(r"违反|处罚|罚款|责令|追究.{0,8}责任|处分|penalt|violat|\bfine[sd]?\b",
+                      re.IGNORECASE)
+_MAY = re.compile(r"可以|鼓励|支持|\bmay\b|\bencourag", re.IGNORECASE)
+_SHALL = re.compile(r"应当|必须|不得|\bshall\b|\bmust\b|\bshould\b", re.IGNORECASE)
+_FREE = re.compile(r"免费|free of charge|\bfree\b", re.IGNORECASE)
+_FEE = re.compile(r"收费|费用|\bfees?\b|\bcharges?\b", re.IGNORECASE)
+FEATURES = ("wording_dice", "wording_containment", "wording_weighted", "longest_run",
+            "concepts_cosine", "concepts_shared", "same_script", "penalty_differs",
+            "both_penalty", "modality_differs", "fee_differs", "length_ratio")
+
+
+def features(a: Profile, b: Profile) -> dict[str, float]:
+    """What a link between two clauses is judged on (symmetric in a and b)."""
+    same = a.script == b.script and bool(a.grams) and bool(b.grams)
+    common = a.grams & b.grams if same else frozenset()
+    shared = len(a.concepts & b.concepts)
+    sizes = len(a.concepts) * len(b.concepts)
+    ta, tb = a.clause.text, b.clause.text
+
+    def differs(pattern: re.Pattern[str]) -> float:
+        return float(bool(pattern.search(ta)) != bool(pattern.search(tb)))
+
+    la, lb = len(ta), len(tb)
+    weighted = sum(w * b.vector.get(g, 0.0) for g, w in a.vector.items()) if same else 0.0
+    return {
+        "wording_weighted": weighted,
+        "longest_run": _longest_run(ta, tb) if same and common else 0.0,
+        "wording_dice": 2 * len(common) / (len(a.grams) + len(b.grams)) if same else 0.0,
+        "wording_containment": len(common) / min(len(a.grams), len(b.grams)) if same else 0.0,
+        "concepts_cosine": shared / math.sqrt(sizes) if sizes else 0.0,
+        "concepts_shared": min(shared, 5) / 5,
+        "same_script": float(a.script == b.script),
+        "penalty_differs": differs(_PENALTY),
+        "both_penalty": float(bool(_PENALTY.search(ta)) and bool(_PENALTY.search(tb))),
+        "modality_differs": float(bool(_MAY.search(ta)) != bool(_MAY.search(tb))
+                                  and bool(_SHALL.search(ta)) != bool(_SHALL.search(tb))),
+        "fee_differs": differs(_FREE) if _FREE.search(ta + tb) else differs(_FEE),
+        "length_ratio": min(la, lb) / max(la, lb) if max(la, lb) else 0.0,
+    }
+
+
+@lru_cache(maxsize=1)
+def model() -> dict:
+    """The learned weights and thresholds (bench/recur_train.py writes them)."""
+    path = resources.files("initiative_archive").joinpath("data/recur_model.json")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def similarity(a: Profile, b: Profile) -> tuple[float, str, list[str]]:
-    """(score, what linked them, what they share)."""
-    shared_concepts = sorted(a.concepts & b.concepts)
-    by_concepts = 0.0
-    if len(shared_concepts) >= MIN_SHARED_CONCEPTS or (
-            shared_concepts and min(len(a.concepts), len(b.concepts)) == 1):
-        by_concepts = len(shared_concepts) / math.sqrt(len(a.concepts) * len(b.concepts))
-    by_wording = 0.0
-    shared_terms: list[str] = []
-    if a.script == b.script and a.grams and b.grams:
-        common = a.grams & b.grams
-        dice = 2 * len(common) / (len(a.grams) + len(b.grams))
-        containment = len(common) / min(len(a.grams), len(b.grams))
-        by_wording = (dice + containment) / 2
-        shared_terms = sorted(common, key=len, reverse=True)[:8]
-    if by_wording >= by_concepts:
-        return by_wording, "wording", shared_concepts + shared_terms
-    return by_concepts, "concepts", shared_concepts
+    """(probability that the two state the same thing, what linked them, what they share)."""
+    values = features(a, b)
+    weights = model()["weights"]
+    z = model()["intercept"] + sum(weights[name] * values[name] for name in FEATURES)
+    score = 1 / (1 + math.exp(-z))
+    shared = sorted(a.concepts & b.concepts)
+    by = "wording" if values["wording_containment"] >= values["concepts_cosine"] else "concepts"
+    if a.script == b.script:
+        shared += sorted(a.grams & b.grams, key=len, reverse=True)[:8]
+    return score, by, shared
+
+
+def related(a: Profile, b: Profile) -> bool:
+    """Worth scoring at all: some concept in common, or a tenth of the wording."""
+    if a.concepts & b.concepts:
+        return True
+    if a.script != b.script or not a.grams or not b.grams:
+        return False
+    return len(a.grams & b.grams) * 10 >= min(len(a.grams), len(b.grams))
 
 
 def threshold_for(a: Profile, b: Profile, thresholds: dict[str, float] | None = None) -> float:
-    return (thresholds or THRESHOLD)["same" if a.script == b.script else "cross"]
+    return (thresholds or default_thresholds())["same" if a.script == b.script else "cross"]
+
+
+def default_thresholds() -> dict[str, float]:
+    """Chosen on held-out folds of the labelled pairs, for precision first."""
+    return dict(model()["thresholds"])
 
 
 def comparable(clause: Clause) -> bool:
@@ -121,7 +217,7 @@ def links(target: Profile, pool: Iterable[Profile],
     nested units, the best-scoring one of each family."""
     found = []
     for other in pool:
-        if other.document.id == target.document.id:
+        if other.document.id == target.document.id or not related(target, other):
             continue
         score, by, shared = similarity(target, other)
         if score >= threshold_for(target, other, thresholds):
@@ -220,7 +316,7 @@ def themes(profiles: list[Profile], dated: Callable[[Document], str],
     for i, unit in enumerate(units):
         best, best_score = None, 0.0
         for j, other in enumerate(units):
-            if other.document.id == unit.document.id:
+            if other.document.id == unit.document.id or not related(unit, other):
                 continue
             score, _, _ = similarity(unit, other)
             if score >= threshold_for(unit, other, thresholds) and score > best_score:

@@ -164,6 +164,19 @@ def search_csv(result: SearchResult) -> str:
     return to_csv((h.to_dict() for h in result.hits), HIT_COLUMNS)
 
 
+def saved_searches(results: list[SearchResult], fmt: str, color: bool = False) -> str:
+    """Several searches' results (``search --queries``): JSON a list of results, JSON Lines
+    and CSV one hit per line with its query, text one result after another."""
+    if fmt == "json":
+        return to_json([{**r.to_dict(), "archive_version": __version__} for r in results]) + "\n"
+    if fmt == "jsonl":
+        return "".join(search_jsonl(r) for r in results)
+    if fmt == "csv":
+        return to_csv(({"query": r.query, **h.to_dict()} for r in results for h in r.hits),
+                      ["query", *HIT_COLUMNS])
+    return "\n".join(search_text(r, color) for r in results)
+
+
 def search_text(result: SearchResult, color: bool = False, group_by: str | None = None) -> str:
     if not result.hits:
         text = f"No clause matches {_quoted(result.query)}."
@@ -197,7 +210,8 @@ def _quoted(query: str) -> str:
 def _hit_lines(n: int, hit: Hit, color: bool, with_title: bool) -> list[str]:
     c = hit.clause
     where = f"{hit.doc_title} ({hit.date or 'n.d.'}), " if with_title else ""
-    head = strip_controls(f"[{n}] {where}{describe_label(c)}  ") + _style(c.id, DIM, color)
+    via = f" (via {hit.via})" if hit.via else ""  # found through the query's concepts
+    head = strip_controls(f"[{n}] {where}{describe_label(c)}{via}  ") + _style(c.id, DIM, color)
     return ["", head, *("    " + line for line in mark(c.text, hit.highlights, color).split("\n"))]
 
 

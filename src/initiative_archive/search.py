@@ -355,9 +355,14 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     higher that way, is marked ``via: glossary`` and comes after direct hits of its level."""
     shape = query_shape(text, lambda word: searcher.reader().doc_frequency("text", word) > 0)
     query = parse_query(text, searcher.schema, "any" if shape else match, limits)
-    concepts = glossary.concepts_in(text) if glossary is not None and shape else []
+    mentions = glossary.mentions(text) if glossary is not None and shape else []
+    concepts = list({m.concept.id: m.concept for m in mentions}.values())
+    stating: dict[str, set[int]] = {}  # concept id -> the clauses that state it
     if concepts:
-        query = Or([query, _concept_query(concepts)])
+        groups = {c.id: _concept_query([c, *(glossary[r] for r in c.related if r in glossary)])
+                  for c in concepts}
+        query = Or([query, Or(list(groups.values()), boost=0.5)])
+        stating = {cid: set(searcher.docs_for_query(group)) for cid, group in groups.items()}
     try:
         query = budget_query(query, searcher.reader(), limits, budget)
     except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
@@ -366,12 +371,12 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     if not ("heading" in filters.roles or "title:" in text.lower()):
         ranked = [u for u in ranked if u.get("role") != "heading"]
     if shape is not None:
-        wanted = {c.id for c in concepts}
+        covers_query = _covered_words(shape, text, mentions) == len(shape.words)
         for u in ranked:
             u["match"], u["held"] = rank_key(shape, u.get("text", ""))
             u["via"] = ""
-            if wanted and u["match"] in ("some", "all"):
-                _through_concepts(u, wanted, glossary)
+            if stating and u["match"] in ("some", "all"):
+                _through_concepts(u, stating, covers_query)
         if match == "all":
             ranked = [u for u in ranked if u["match"] != "some"]
         # stable: by score within a level, direct before translated, more words held first
@@ -380,27 +385,32 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
 
 
 def _concept_query(concepts) -> Query:
-    """One synonym group per concept: the best-scoring variant counts, not their sum."""
-    groups = []
-    for concept in concepts:
-        variants = []
-        for words in dict.fromkeys(char_sequence(v) for v in (*concept.en, *concept.zh_hans)):
-            if words:
-                variants.append(Phrase("chars", list(words)) if len(words) > 1
-                                else Term("chars", words[0]))
-        if variants:
-            groups.append(DisjunctionMax(variants))
-    return Or(groups, boost=0.5)
+    """One synonym group for a concept (with the concepts it includes): every variant in both
+    languages, of which the best-scoring counts, not their sum."""
+    variants = []
+    for words in dict.fromkeys(char_sequence(v) for c in concepts for v in (*c.en, *c.zh_hans)):
+        if words:
+            variants.append(Phrase("chars", list(words)) if len(words) > 1
+                            else Term("chars", words[0]))
+    return DisjunctionMax(variants)
 
 
-def _through_concepts(unit: dict, wanted: set[str], glossary) -> None:
-    """Raise a unit to 'all' when it holds every concept of the query in any of their
-    variants, or mark a unit that holds none of the query's words but some of its concepts."""
-    found = wanted & {c.id for c in glossary.concepts_in(unit.get("text", ""))}
-    if found == wanted and unit["match"] == "some":
-        unit["match"], unit["via"] = "all", "glossary"
+def _covered_words(shape, text: str, mentions) -> int:
+    """How many of the query's words its concept mentions cover."""
+    tokens = {t for m in mentions for t in char_sequence(text[m.start:m.end])}
+    return sum(1 for word in shape.words if set(word) <= tokens)
+
+
+def _through_concepts(unit: dict, stating: dict[str, set[int]], covers_query: bool) -> None:
+    """Raise a unit that states every concept of a query its concepts cover (each variant a
+    run of words, so the concept stated as a unit: 'near'), or through a concept it includes;
+    mark a unit that holds none of the query's words but some of its concepts, which then
+    counts as holding one."""
+    found = [cid for cid, docs in stating.items() if unit["docnum"] in docs]
+    if covers_query and len(found) == len(stating):
+        unit["match"], unit["via"] = "near", "glossary"
     elif found and unit["held"] == 0:
-        unit["via"] = "glossary"
+        unit["via"], unit["held"] = "glossary", 1
 
 
 def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
@@ -423,7 +433,8 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget) -> list[di
                                 filters.query())
     try:
         searcher.search_with_collector(query, collector)
-        return [dict(hit.fields(), score=hit.score) for hit in collector.results()]
+        return [dict(hit.fields(), score=hit.score, docnum=hit.docnum)
+                for hit in collector.results()]
     except QueryError:
         raise
     except Exception as exc:  # Whoosh raises assorted errors on odd queries; I/O is damage
