@@ -29,6 +29,7 @@ from whoosh.analysis import Composable, Filter, StopFilter, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
+from .cachedir import user_cache_dir as jieba_cache_dir
 from .language import HAN, fold_han
 from .spelling import american
 
@@ -71,34 +72,6 @@ def jieba_tokenizer():
     with resources.as_file(userdict) as path, open(path, "rb") as handle:
         segmenter.load_userdict(handle)  # given a path, jieba leaves the file open
     return segmenter
-
-
-def jieba_cache_dir() -> str:
-    """A folder of this user's own for jieba's dictionary cache. jieba's default,
-    /tmp/jieba.cache, belongs to whoever ran first: another user then gets a traceback, or
-    loads a cache someone else wrote. A folder that is a link, or another user's, is not used."""
-    import os
-    import tempfile
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    candidates = [os.path.join(base, "initiative-archive")] if os.path.isabs(base) else []
-    candidates.append(os.path.join(tempfile.gettempdir(), f"initiative-archive-{os.getuid()}"))
-    for folder in candidates:
-        if _own_folder(folder):
-            return folder
-    return tempfile.mkdtemp(prefix="initiative-archive-jieba-")  # both taken: a fresh one
-
-
-def _own_folder(folder: str) -> bool:
-    import os
-    import stat
-
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.lstat(folder)
-    except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
 
 
 def han_pieces(run: str, granularity: str, mode: str = "") -> Iterator[tuple[str, int, int]]:

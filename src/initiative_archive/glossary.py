@@ -324,9 +324,9 @@ def load_glossary() -> Glossary:
 
 
 def _cache_path(digest: str) -> Path:
-    from .analysis import jieba_cache_dir  # this user's own cache folder (no jieba loaded)
+    from .cachedir import user_cache_dir
 
-    return Path(jieba_cache_dir()) / f"glossary-{digest}.json"
+    return Path(user_cache_dir()) / f"glossary-{digest}.json"
 
 
 def _write_cache(path: Path, glossary: Glossary) -> None:

@@ -1,0 +1,34 @@
+"""This user's own cache folder, for jieba's dictionary cache and the parsed glossary.
+
+A light module (no Whoosh, no jieba), so that anything may find the folder cheaply.
+"""
+
+from __future__ import annotations
+
+
+def user_cache_dir() -> str:
+    """A folder of this user's own for caches. jieba's default,
+    /tmp/jieba.cache, belongs to whoever ran first: another user then gets a traceback, or
+    loads a cache someone else wrote. A folder that is a link, or another user's, is not used."""
+    import os
+    import tempfile
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidates = [os.path.join(base, "initiative-archive")] if os.path.isabs(base) else []
+    candidates.append(os.path.join(tempfile.gettempdir(), f"initiative-archive-{os.getuid()}"))
+    for folder in candidates:
+        if _own_folder(folder):
+            return folder
+    return tempfile.mkdtemp(prefix="initiative-archive-jieba-")  # both taken: a fresh one
+
+
+def _own_folder(folder: str) -> bool:
+    import os
+    import stat
+
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
