@@ -15,8 +15,8 @@ from pathlib import Path
 from .catalog import catalog_problems, load_catalog
 from .corpus import ISO_DATE, KINDS, LANG_TAG, Corpus, valid_doc_id
 from .errors import CorpusError
-from .ingest import name_clash
 from .meetings import load_records
+from .names import name_clash
 
 _REPEATED = re.compile(r"^(.*/[a-z]+_\d+)_\d+$")  # op_1_2: the splitter's second op_1
 DOC_REQUIRED = ("id", "title", "lang", "kind", "source")  # a date may be unknown

@@ -36,9 +36,10 @@ from .corpus import (
     valid_doc_id,
 )
 from .errors import ArchiveError, CorpusError, IngestError
-from .language import detect_lang, name_key
+from .language import detect_lang
 from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Clause, Document
+from .names import name_clash
 from .readers import MAX_BYTES, Budget, SourceText, read_source, tidy_body, unsupported
 from .textclean import strip_controls
 
@@ -366,15 +367,6 @@ def _check_names(doc: Document, existing: dict[str, Document]) -> None:
         if clash:
             raise IngestError(f"{clash}: the names of two documents would collide",
                               "choose another alias")
-
-
-def name_clash(doc: Document, other: Document) -> str:
-    """'' or what makes one of ``doc``'s aliases a name of ``other`` (its id, title, alias)."""
-    names = {name_key(n): n for n in other.names()}
-    for alias in doc.aliases:
-        if name_key(alias) in names:
-            return f"{doc.id}'s alias {alias!r} is a name of {other.id}"
-    return ""
 
 
 def _check_readable(doc: Document, where: str) -> None:

@@ -84,3 +84,13 @@ def _near(wanted: str, keyed: list[tuple[T, list[str]]], ident: Callable[[T], st
             if key not in best or best[key][1] < match[1]:
                 best[key] = (item, match[1])
     return sorted(best.values(), key=lambda pair: -pair[1])
+
+
+def name_clash(doc, other) -> str:
+    """'' or what makes one of ``doc``'s aliases a name of ``other`` (its id, title, alias):
+    ``show``, ``cite`` and ``--doc`` by that name would land on the wrong document."""
+    names = {name_key(n) for n in other.names()}
+    for alias in doc.aliases:
+        if name_key(alias) in names:
+            return f"{doc.id}'s alias {alias!r} is a name of {other.id}"
+    return ""
