@@ -847,6 +847,26 @@ def themes(threshold: float | None, cross_threshold: float | None, min_docs: int
         echo(render_recur.themes_text(found))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on: 127.0.0.1 is this machine only.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@archive_options
+def serve(host: str, port: int, archive: Archive) -> None:
+    """Search, read, compare and cite in a web browser, on this machine.
+
+    Starts a local web server over the archive and prints its address; Ctrl-C stops it.
+
+    \b
+    Example:
+        initiative-archive serve --port 8000
+    """
+    from .web import serve as serve_web  # Flask loads only for this command
+
+    serve_web(archive, host, port, note)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: click handles usage errors (2) and the archive's errors (1); anything
     else is a bug, reported in one line rather than a traceback."""
