@@ -18,10 +18,13 @@ class QueryLimits:
     min_literal: int = 1  # characters other than * and ? that a wildcard must have
     max_postings: int = 600_000  # postings its terms may read (a long phrase of common words)
     seconds: float = 5.0  # time to read, run and highlight; 'did you mean' stops quietly
+    #: The best-scoring clauses (BM25F) that are read and ranked in match levels; the others
+    #: are only counted. Deep enough that a clause holding the whole query is among them.
+    rank_depth: int = 500
 
     def __post_init__(self) -> None:
         numbers = (self.max_chars, self.max_terms, self.max_expansions, self.max_postings,
-                   self.seconds)
+                   self.seconds, self.rank_depth)
         if min(numbers) <= 0 or self.min_literal < 0:
             raise ValueError("query limits must be positive")
 

@@ -29,6 +29,7 @@ from whoosh.query import (
     Every,
     MultiTerm,
     Not,
+    NullQuery,
     Or,
     Phrase,
     Prefix,
@@ -50,6 +51,7 @@ MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _FIELD_OR_OPERATOR = re.compile(r"\b\w+:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|[()*?~^]")
 _ASCII_WORDS = re.compile(r"[a-z]+")
+_HAN_ONLY = re.compile("[\u3400-\u9fff]+")
 _FIELD_VALUE = re.compile(r"\b\w+:(?:\([^)]*\)|\"[^\"]*\"|\S+)")  # never corrected
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _FIELD_ALIASES = {"doc_id": ["doc"], "text": ["clause"], "label": [], "title": ["alias"]}
@@ -324,8 +326,8 @@ def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: s
     budget = Budget(limits.seconds)
     notices = balance_quotes(text)[1]
     with ix.searcher() as searcher:
-        units, query = _matching_units(searcher, text, filters, match, nested, limits, budget,
-                                       glossary)
+        units, query, unread = _matching_units(searcher, text, filters, match, nested, limits,
+                                               budget, glossary)
         shown = units if limit is None else units[:limit]
         hits = []
         for u in shown:
@@ -338,14 +340,15 @@ def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: s
         suggestion = None
         if not any(u.get("match", "some") != "some" for u in units):
             suggestion = _better_suggestion(searcher, text, filters, units, limits, budget)
-    return SearchResult(query=text, total=len(units), hits=hits, suggestion=suggestion,
+    return SearchResult(query=text, total=len(units) + unread, hits=hits, suggestion=suggestion,
                         notices=notices)
 
 
 def _matching_units(searcher, text: str, filters: Filters, match: str, nested: bool,
                     limits: QueryLimits, budget: Budget, glossary=None
-                    ) -> tuple[list[dict], Query]:
-    """Every matching unit, best first, and the query that ran. A plain query is read with
+                    ) -> tuple[list[dict], Query, int]:
+    """The matching units, best first, the query that ran, and how many more clauses match
+    below the ranked depth (``limits.rank_depth``: counted, not read). A plain query is read with
     any-word recall, then ranked in match levels (ranking.py); ``match="all"`` keeps the
     units holding every word. Headings stand as context, not as hits, unless asked for.
 
@@ -359,7 +362,9 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     concepts = list({m.concept.id: m.concept for m in mentions}.values())
     stating: dict[str, set[int]] = {}  # concept id -> the clauses that state it
     if concepts:
-        groups = {c.id: _concept_query([c, *(glossary[r] for r in c.related if r in glossary)])
+        chinese = bool(_HAN_ONLY.search(text))
+        groups = {c.id: _concept_query([c, *(glossary[r] for r in c.related if r in glossary)],
+                                       searcher.reader(), chinese)
                   for c in concepts}
         query = Or([query, Or(list(groups.values()), boost=0.5)])
         stating = {cid: set(searcher.docs_for_query(group)) for cid, group in groups.items()}
@@ -367,7 +372,7 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
         query = budget_query(query, searcher.reader(), limits, budget)
     except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
         raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
-    ranked = _ranked(searcher, query, filters, budget)
+    ranked, unread = _ranked(searcher, query, filters, budget, limits.rank_depth)
     if not ("heading" in filters.roles or "title:" in text.lower()):
         ranked = [u for u in ranked if u.get("role") != "heading"]
     if shape is not None:
@@ -381,18 +386,31 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
             ranked = [u for u in ranked if u["match"] != "some"]
         # stable: by score within a level, direct before translated, more words held first
         ranked.sort(key=lambda u: (-LEVELS.index(u["match"]), bool(u["via"]), -u["held"]))
-    return (ranked if nested else smallest_units(ranked)), query
+    units = ranked if nested else smallest_units(ranked)
+    return units, query, (unread if match != "all" else 0)
 
 
-def _concept_query(concepts) -> Query:
-    """One synonym group for a concept (with the concepts it includes): every variant in both
-    languages, of which the best-scoring counts, not their sum."""
-    variants = []
-    for words in dict.fromkeys(char_sequence(v) for c in concepts for v in (*c.en, *c.zh_hans)):
-        if words:
-            variants.append(Phrase("chars", list(words)) if len(words) > 1
-                            else Term("chars", words[0]))
-    return DisjunctionMax(variants)
+def _concept_query(concepts, reader, chinese_query: bool) -> Query:
+    """One synonym group for a concept (with the concepts it includes): its variants, of which
+    the best-scoring counts, not their sum. Every variant in the other language; in the
+    query's own language only those that are one word of the index (an English stem, a Chinese
+    word jieba gave), since a phrase of common words costs far more to match than it adds."""
+    variants: list[Query] = []
+    own, other = ("zh_hans", "en") if chinese_query else ("en", "zh_hans")
+    names = {**{v: True for c in concepts for v in getattr(c, other)},
+             **{v: False for c in concepts for v in getattr(c, own)}}
+    for name, any_form in names.items():
+        words = char_sequence(name)
+        joined = "".join(words)
+        if not words:
+            continue
+        if len(words) == 1:
+            variants.append(Term("text", words[0]))
+        elif _HAN_ONLY.fullmatch(joined) and reader.doc_frequency("text", joined):
+            variants.append(Term("text", joined))
+        elif any_form:
+            variants.append(Phrase("chars", list(words)))
+    return DisjunctionMax(variants) if variants else NullQuery
 
 
 def _covered_words(shape, text: str, mentions) -> int:
@@ -421,20 +439,25 @@ def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
     if suggestion is None or not budget.left():
         return None
     try:
-        better, _ = _matching_units(searcher, suggestion, filters, "all", False, limits, budget)
+        better, _, _ = _matching_units(searcher, suggestion, filters, "all", False, limits,
+                                       budget)
     except QueryError:
         return None
     return suggestion if better else None
 
 
-def _ranked(searcher, query: Query, filters: Filters, budget: Budget) -> list[dict]:
-    """Every matching clause's stored fields and score, best first, within the budget."""
+def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
+            ) -> tuple[list[dict], int]:
+    """The ``depth`` best-scoring matching clauses' stored fields and scores, best first, and
+    how many more clauses match (scored, never read), within the budget."""
     collector = FilterCollector(_DeadlineCollector(UnlimitedCollector(), budget),
                                 filters.query())
     try:
         searcher.search_with_collector(query, collector)
-        return [dict(hit.fields(), score=hit.score, docnum=hit.docnum)
-                for hit in collector.results()]
+        results = collector.results()
+        top = [dict(hit.fields(), score=hit.score, docnum=hit.docnum)
+               for hit in results[:depth]]
+        return top, max(0, len(results) - depth)
     except QueryError:
         raise
     except Exception as exc:  # Whoosh raises assorted errors on odd queries; I/O is damage
