@@ -19,13 +19,13 @@ PAIRS = ROOT / "tests" / "data" / "recur_pairs.json"
 
 def scored_pairs(archive) -> list[tuple[dict, float, str]]:
     """(pair, score, 'same'|'cross') for every labelled pair."""
-    from initiative_archive.recur import similarity
+    from initiative_archive.recur import related, similarity
 
     by_id = {p.clause.id: p for ps in archive.profiles().values() for p in ps}
     out = []
     for pair in json.loads(PAIRS.read_text("utf-8")):
         a, b = by_id[pair["a"]], by_id[pair["b"]]
-        score, _, _ = similarity(a, b)
+        score = similarity(a, b)[0] if related(a, b) else 0.0  # as recur links them
         out.append((pair, score, "same" if a.script == b.script else "cross"))
     return out
 

@@ -19,12 +19,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__, render
-from .check import check_corpus
 from .cite import PARTS, STYLES, cite
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .corpus import ISO_DATE, KINDS
 from .errors import ArchiveError, NotFoundError
-from .export import CSV_COLUMNS, export_records
 from .ingest import Limits, Outcome, Overrides, ingest_files
 from .meetings import filter_meetings, load_records
 from .query_limits import QueryLimits
@@ -666,6 +664,8 @@ def export(fmt: str, output: Path | None, archive: Archive) -> None:
     Example:
         initiative-archive export --format csv --output archive.csv
     """
+    from .export import CSV_COLUMNS, export_records
+
     records = list(export_records(archive.corpus))
     if fmt == "csv":
         text = render.to_csv(records, CSV_COLUMNS)
@@ -721,6 +721,8 @@ def check(archive: Archive) -> None:
     Example:
         initiative-archive check --corpus corpus
     """
+    from .check import check_corpus
+
     problems = check_corpus(archive.corpus.root)
     for problem in problems:
         echo(f"{problem}\n")
