@@ -337,3 +337,18 @@ def test_fetch_over_http_never_uses_a_download_cut_halfway(fetch_cli, corpus, se
     assert result.code == 1
     assert "broke off" in result.stdout
     assert external_files(corpus) == []
+
+
+def test_ingest_refuses_the_id_of_a_catalogued_text(run_main, corpus, tmp_path):
+    fake = tmp_path / "fake.txt"
+    fake.write_text("第一条 这不是那部法律。\n", encoding="utf-8")
+    result = run_main("--corpus", str(corpus), "--index", str(tmp_path / "index"), "ingest",
+                      str(fake), "--id", "prc-public-library-law-2018", "--replace")
+    assert result.code == 1
+    assert "is a catalogued text" in result.stdout and "fetch" in result.stdout
+    assert not (corpus / "documents" / "prc-public-library-law-2018.md").exists()
+
+
+def test_an_empty_mirror_is_a_usage_error(fetch_cli, corpus):
+    result = fetch_cli("--mirror", "")
+    assert result.code == 2 and not (corpus / "external").exists()

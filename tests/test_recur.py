@@ -104,3 +104,41 @@ def test_recur_links_the_labelled_pairs_precision_first(shipped):
     assert overall["precision"] >= 0.9 and overall["recall"] >= 0.65, overall
     assert rates(scored, default_thresholds(), "zh-zh")["precision"] >= 0.9
     assert rates(scored, default_thresholds(), "en-zh")["recall"] >= 0.35
+
+
+def test_themes_text_shows_chinese_clauses_not_just_an_ellipsis(run_main, shipped_args):
+    text = run_main(*shipped_args, "themes").stdout
+    rows = [line for line in text.splitlines() if line.startswith("    ")]
+    assert rows and all(not line.rstrip().endswith("  …") for line in rows)
+
+
+def test_themes_refuses_a_plot_name_before_doing_the_work(run_main, shipped_args):
+    result = run_main(*shipped_args, "themes", "--plot", "timeline.txt")
+    assert result.code == 2 and ".png or .svg" in result.stderr
+
+
+def test_a_plot_never_writes_through_a_link(run_main, shipped_args, tmp_path):
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me", "utf-8")
+    link = tmp_path / "timeline.svg"
+    link.symlink_to(target)
+    assert run_main(*shipped_args, "themes", "--plot", str(link), "--format", "json").code == 0
+    assert target.read_text("utf-8") == "keep me"
+    assert not link.is_symlink() and link.read_text("utf-8").lstrip().startswith("<?xml")
+
+
+def test_saved_searches_keep_their_notices_and_refuse_single_query_options(run_main, tmp_path):
+    import shutil
+
+    from conftest import REPO_CORPUS
+
+    corpus = tmp_path / "corpus"  # the committed corpus alone: the laws not fetched
+    shutil.copytree(REPO_CORPUS, corpus, ignore=shutil.ignore_patterns("external", ".*.lock"))
+    saved = tmp_path / "saved.txt"
+    saved.write_text("union catalogue\nresource sharing\n", "utf-8")
+    args = ["--corpus", str(corpus), "--index", str(tmp_path / "index"), "search", "--queries",
+            str(saved)]
+    result = run_main(*args, "--format", "json")
+    assert result.code == 0
+    assert result.stderr.count("catalogued texts are not fetched yet") == 1
+    assert run_main(*args, "--cite", "apa").code == 2

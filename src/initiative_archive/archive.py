@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalog import Entry
 from .cite import Citable
-from .clauses import own_words
+from .clauses import ancestors, own_words
 from .corpus import Corpus
 from .errors import (
     AmbiguousNameError,
@@ -195,7 +195,8 @@ class Archive:
             by_doc: dict[str, list[Profile]] = {doc.id: [] for doc in docs}
             parents = {c.id: c.parent for doc in docs for c in self.clauses(doc)}
             for doc, c in units:
-                by_doc[doc.id].append(profile(c, doc, concepts, _ancestry(c.id, parents), idf))
+                by_doc[doc.id].append(profile(c, doc, concepts, tuple(ancestors(c.id, parents)),
+                                              idf))
             self._profiles = (key, by_doc, idf)
         return self._profiles[1]
 
@@ -217,11 +218,11 @@ class Archive:
                 ) -> Comparison:
         from .recur import compare
 
-        ids = [self.document(n).id for n in names]
-        if len(set(ids)) < 2:
+        documents = [self.document(n) for n in names]
+        if len({d.id for d in documents}) < len(documents) or len(documents) < 2:
             raise NotFoundError("compare needs two documents or more, each once",
                                 "give two to four document ids")
-        return compare(self.profiles(), ids, thresholds)
+        return compare(self.profiles(), documents, thresholds)
 
     def themes(self, thresholds: dict[str, float] | None = None, min_documents: int = 2
                ) -> list[Theme]:
@@ -395,14 +396,6 @@ def concept_finder():
 
     glossary = load_glossary()
     return lambda text: [c.id for c in glossary.concepts_in(text)]
-
-
-def _ancestry(clause_id: str, parents: dict[str, str | None]) -> tuple[str, ...]:
-    chain, parent = [], parents.get(clause_id)
-    while parent:
-        chain.append(parent)
-        parent = parents.get(parent)
-    return tuple(chain)
 
 
 def catalogued_summary(entry: Entry) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def publish(handle: IO, tmp: Path, target: Path) -> None:
     handle.flush()
     os.fsync(handle.fileno())
     os.replace(tmp, target)
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
 
 
 def write_atomic(target: Path, data: bytes) -> None:
@@ -70,7 +70,7 @@ def write_atomic(target: Path, data: bytes) -> None:
         publish(handle, tmp, target)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

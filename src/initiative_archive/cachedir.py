@@ -5,7 +5,12 @@ A light module (no Whoosh, no jieba), so that anything may find the folder cheap
 
 from __future__ import annotations
 
+import atexit
+import shutil
+from functools import lru_cache
 
+
+@lru_cache(maxsize=1)
 def user_cache_dir() -> str:
     """A folder of this user's own for caches. jieba's default,
     /tmp/jieba.cache, belongs to whoever ran first: another user then gets a traceback, or
@@ -19,7 +24,9 @@ def user_cache_dir() -> str:
     for folder in candidates:
         if _own_folder(folder):
             return folder
-    return tempfile.mkdtemp(prefix="initiative-archive-jieba-")  # both taken: a fresh one
+    fresh = tempfile.mkdtemp(prefix="initiative-archive-cache-")  # both taken: one of our own
+    atexit.register(shutil.rmtree, fresh, True)  # for this process only, removed at its end
+    return fresh
 
 
 def _own_folder(folder: str) -> bool:

@@ -508,3 +508,12 @@ def own_words(body: str, clause: Clause) -> str:
     if clause.unit in ("heading", "title"):
         own = own.lstrip("#").strip()
     return own
+
+
+def ancestors(clause_id: str, parents: dict[str, str | None]) -> list[str]:
+    """A clause's parent, grandparent, ...: ids alone do not say (``sec_2/op_1``)."""
+    chain, parent = [], parents.get(clause_id)
+    while parent:
+        chain.append(parent)
+        parent = parents.get(parent)
+    return chain

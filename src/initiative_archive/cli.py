@@ -237,6 +237,8 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
     _check_range(date_from, date_to)
     if bool(text.strip()) == bool(queries_file):
         raise click.UsageError("give a QUERY or --queries FILE (one of them)")
+    if queries_file and (cite_style or explain or group_by):
+        raise click.UsageError("--cite, --explain and --group-by take one QUERY, not --queries")
     if queries_file:
         from .search import Filters
         from .textclean import strip_controls as _clean
@@ -247,6 +249,10 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
         results, failed = archive.search_many(texts, filters, limit=limit, match=match,
                                               nested=nested, limits=limits,
                                               expand=not no_expand)
+        for message in dict.fromkeys(n for r in results for n in r.notices):
+            note(message)
+        if not texts:
+            note(f"warning: {queries_file} holds no query")
         for query_text, error in failed:
             note(f"error: {_clean(query_text)!r}: {error.message}")
         echo(render.saved_searches(results, fmt, use_color(color)), color=use_color(color))
@@ -491,6 +497,8 @@ def fetch_command(ids: tuple[str, ...], mirror: str | None, max_bytes: int, fmt:
     from .fetch import fetch
 
     catalog = archive.corpus.catalog()
+    if mirror is not None and not mirror.strip():
+        raise click.BadParameter("an empty mirror names nothing", param_hint="--mirror")
     unknown = [i for i in ids if catalog.find(i) is None]
     if unknown:
         raise click.BadParameter(
@@ -674,7 +682,9 @@ def export(fmt: str, output: Path | None, archive: Archive) -> None:
     if output is None:
         echo(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        from .atomic import write_atomic
+
+        write_atomic(Path(os.path.abspath(output)), text.encode("utf-8"))
         note(f"wrote {len(records)} records to {output}")
 
 
@@ -795,7 +805,7 @@ def compare(docs: tuple[str, ...], threshold: float | None, cross_threshold: flo
     \b
     Examples:
         initiative-archive compare nanning-2012 kunming-2013
-        initiative-archive compare prc-public-library-law-2018 \
+        initiative-archive compare beijing-library-regulations-2002 \\
             shanghai-public-library-regulations-2024 --format csv
     """
     from . import render_recur
@@ -833,10 +843,10 @@ def themes(threshold: float | None, cross_threshold: float | None, min_docs: int
     """
     from . import render_recur
 
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter("the plot is a .png or .svg file", param_hint="--plot")
     found = archive.themes(_thresholds(threshold, cross_threshold), min_docs)
     if plot is not None:
-        if plot.suffix.lower() not in (".png", ".svg"):
-            raise click.BadParameter("the plot is a .png or .svg file", param_hint="--plot")
         from .plot import plot_themes
 
         plot_themes(found, plot, archive.timeline_date)

@@ -117,7 +117,7 @@ def _fetch_one(catalog: Catalog, entry: Entry, mirror: str | None, limits: Limit
 
 
 def _origin(entry: Entry, mirror: str | None) -> str:
-    if not mirror:
+    if mirror is None:
         return entry.url
     if mirror.startswith(("http://", "https://")):
         return f"{mirror.rstrip('/')}/{urllib.parse.quote(entry.file)}"

@@ -290,11 +290,6 @@ def parse_glossary(data: object) -> Glossary:
     return Glossary(concepts)
 
 
-def read_glossary(path: str | Path) -> Glossary:
-    """The glossary in a YAML file (not cached)."""
-    return _parse_text(Path(path).read_text(encoding="utf-8"))
-
-
 def _parse_text(text: str) -> Glossary:
     import yaml
 
@@ -313,7 +308,10 @@ def load_glossary() -> Glossary:
     the YAML's hash, and read from there (a few milliseconds) while the YAML is unchanged."""
     resource = resources.files("initiative_archive").joinpath(GLOSSARY_RESOURCE)
     raw = resource.read_bytes()
-    cached = _cache_path(hashlib.sha256(raw).hexdigest()[:16])
+    from . import __version__
+
+    key = hashlib.sha256(raw + f"|{__version__}|{_CACHE_SCHEMA}".encode()).hexdigest()[:16]
+    cached = _cache_path(key)
     try:
         return parse_glossary(json.loads(cached.read_text(encoding="utf-8")))
     except (OSError, ValueError, GlossaryError):
@@ -321,6 +319,9 @@ def load_glossary() -> Glossary:
     glossary = _parse_text(raw.decode("utf-8"))
     _write_cache(cached, glossary)
     return glossary
+
+
+_CACHE_SCHEMA = 2  # bumped when Concept's fields change: a cache of other fields is not read
 
 
 def _cache_path(digest: str) -> Path:

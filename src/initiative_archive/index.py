@@ -39,6 +39,8 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from . import __version__
 from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
+from .atomic import fsync_folder
+from .clauses import ancestors
 from .corpus import Corpus, CorpusFile, content_hash
 from .errors import CorpusError, IndexMissingError
 from .locking import LOCK_WAIT_SECONDS, file_lock
@@ -177,7 +179,7 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
             "unit": clause.unit,
             "label": clause.label,
             "parent": clause.parent or "",
-            "ancestors": _ancestors(clause.id, parents),
+            "ancestors": ancestors(clause.id, parents),
             "order": clause.order,
             "span": list(clause.span),
             "own_end": clause.own_end,
@@ -348,7 +350,7 @@ class IndexStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(self.root)
+        fsync_folder(self.root)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -496,7 +498,7 @@ class IndexStore:
         tmp.unlink(missing_ok=True)
         os.symlink(gen.name, tmp)
         os.replace(tmp, self.live)
-        _fsync_dir(self.root)
+        fsync_folder(self.root)
         return previous
 
     def _collect_garbage(self, marker: _Marker, keep: set[str]) -> None:
@@ -575,14 +577,6 @@ def _looks_ours(path: Path) -> bool:
     return False
 
 
-def _ancestors(clause_id: str, parents: dict[str, str | None]) -> list[str]:
-    chain, parent = [], parents.get(clause_id)
-    while parent:
-        chain.append(parent)
-        parent = parents.get(parent)
-    return chain
-
-
 def _refused(writer, f: CorpusFile, old: dict | None) -> None:
     """Remember a file that could not be read, with its stat, so it is not read again until
     it changes; what the index had from it before stays."""
@@ -592,21 +586,13 @@ def _refused(writer, f: CorpusFile, old: dict | None) -> None:
         doc_id=(old or {}).get("doc_id", ""))
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(gen: Path) -> None:
     """A new generation reaches the disk before ``live`` points at it."""
     for path in gen.iterdir():
         if path.is_file():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_dir(gen)
+    fsync_folder(gen)
 
 
 def _claim(owners: dict[str, str], doc: Document, relpath: str) -> None:

@@ -332,7 +332,12 @@ def _clauses(corpus: Corpus, doc: Document, limits: Limits, where: str) -> list[
 def _check_free(corpus: Corpus, doc: Document, old: Document | None, replace: bool,
                 twin: str | None) -> None:
     """May ``doc`` be written? Not over other content without ``replace``, not over a file
-    the corpus cannot read, not as a copy of another document."""
+    the corpus cannot read, not as a copy of another document, not under the id of a
+    catalogued third-party text (which only ``fetch`` brings in)."""
+    entry = corpus.catalog().find(doc.id)
+    if entry is not None:
+        raise IngestError(f"id {doc.id!r} is a catalogued text ({entry.title})",
+                          f"run 'initiative-archive fetch {doc.id}' for it, or give another id")
     if old is not None and not replace:
         raise IngestError(f"id {doc.id!r} is already taken by other content",
                           "give another id (--id, or 'id:' in front matter), or --replace to "

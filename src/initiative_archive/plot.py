@@ -44,8 +44,14 @@ def plot_themes(themes: list[Theme], path: Path, dated) -> Path:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_title("Recurring proposals across documents")
     fig.tight_layout()
-    fig.savefig(path)
+    from io import BytesIO
+
+    from .atomic import write_atomic
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format=path.suffix.lower().lstrip("."))
     plt.close(fig)
+    write_atomic(path, buffer.getvalue())  # a new file renamed into place: never via a link
     return path
 
 

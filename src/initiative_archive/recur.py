@@ -256,14 +256,14 @@ def best_match(target: Profile, pool: list[Profile],
     return found[0] if found else None
 
 
-def compare(by_doc: dict[str, list[Profile]], doc_ids: list[str],
+def compare(by_doc: dict[str, list[Profile]], documents: list[Document],
             thresholds: dict[str, float] | None = None) -> Comparison:
+    doc_ids = [d.id for d in documents]
     first, others = doc_ids[0], doc_ids[1:]
     rows = [Row(p, {d: best_match(p, by_doc[d], thresholds) for d in others})
             for p in top_level(by_doc[first])]
     unmatched = {d: [p for p in top_level(by_doc[d])
                      if best_match(p, by_doc[first], thresholds) is None] for d in others}
-    documents = [by_doc[d][0].document for d in doc_ids if by_doc[d]]
     return Comparison(documents, rows, unmatched)
 
 

@@ -44,7 +44,7 @@ def recur_text(view: ClauseView, found: list[Recurrence]) -> str:
     lines = [f"{d.title} ({d.date or 'n.d.'}), {c.locator or c.label}  {c.id}",
              f"    {c.text}", ""]
     if not found:
-        lines.append("No other document states this (at the default threshold).")
+        lines.append("No other document states this (at the threshold used).")
     else:
         n = len(found)
         lines.append(f"Stated again in {n} clause{'s' if n != 1 else ''} of other documents:")
@@ -151,9 +151,15 @@ def themes_csv(themes: list[Theme]) -> str:
     return to_csv(rows, ["theme", "concepts", "first", "last", "clause_id", "doc_id", "date"])
 
 
+def _clip(text: str, width: int) -> str:
+    """One line of at most ``width`` characters (Chinese has no spaces to cut at)."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
 def themes_text(themes: list[Theme]) -> str:
     if not themes:
-        return "No proposal recurs across documents (at the default threshold).\n"
+        return "No proposal recurs across documents (at the threshold used).\n"
     lines = []
     for i, t in enumerate(themes, 1):
         span = t.first if t.first == t.last else f"{t.first} to {t.last}"
@@ -161,6 +167,6 @@ def themes_text(themes: list[Theme]) -> str:
                      f"{len(t.documents)} documents · {span or 'n.d.'}")
         for p in t.members:
             lines.append(f"    {p.document.date or 'n.d.':<10}  {p.clause.id}  "
-                         f"{textwrap.shorten(p.clause.text, 70, placeholder='…')}")
+                         f"{_clip(p.clause.text, 70)}")
         lines.append("")
     return finish("\n".join(lines))

@@ -183,12 +183,6 @@ def judge(quotation: str, candidates: list[tuple[Clause, str]]) -> Verdict:
 _QUOTED = re.compile(r"“([^”]+)”|\"([^\"\n]+)\"|「([^」]+)」|『([^』]+)』")
 
 
-def quotations_in(text: str, min_words: int = 8, min_chars: int = 8) -> list[str]:
-    """Quotations in a draft long enough to check: at least ``min_words`` words, or
-    ``min_chars`` Chinese characters."""
-    return scan_quotations(text, min_words, min_chars)[0]
-
-
 def across(quotation: str, runs: list[tuple[list[Clause], str]], most: int = 4) -> Verdict | None:
     """An ``exact`` verdict for a quotation that runs from one clause into the next ones of the
     same document (``runs``: each document's clauses that hold no other clause, in order), or
