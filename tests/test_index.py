@@ -205,3 +205,18 @@ def test_the_format_covers_what_decides_the_tokens(archive):
     report = archive.index()
     assert report.rebuilt
     assert any("jieba-0.39" in n and "rebuilt" in n for n in report.notices)
+
+
+def test_a_reader_keeps_one_open_index_and_sees_every_change(archive):
+    """The read session reuses its open index while nothing changes, and reopens it after an
+    update (a new commit in the live generation) and after a rebuild (a new generation)."""
+    assert archive.search('"union catalogue"').total == 1
+    first = archive.session.index()
+    assert archive.session.index() is first  # unchanged: the same open index
+    new = archive.corpus.documents_dir / "accord.md"
+    new.write_text("---\nid: accord\ntitle: Accord\n---\n\n1. A union catalogue of maps.\n",
+                   encoding="utf-8")
+    assert archive.search('"union catalogue"').total == 2  # updated, and seen
+    assert archive.session.index() is not first
+    archive.index(rebuild=True)
+    assert archive.search('"union catalogue"').total == 2  # a new generation, and seen

@@ -23,7 +23,7 @@ from .errors import (
     QueryError,
 )
 from .history import retirements
-from .index import IndexStore, Progress, UpdateReport, _quiet
+from .index import IndexStore, Progress, ReadSession, UpdateReport, _quiet
 from .meetings import Record, find_record, load_records
 from .model import Clause, Document, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
@@ -70,6 +70,7 @@ class Archive:
     def __init__(self, corpus: Path | str, index: Path | str) -> None:
         self.corpus = Corpus(corpus)
         self.store = IndexStore(index)
+        self.session = ReadSession(self.store)  # one open index, reopened when it changes
         self._profiles: tuple[tuple, dict[str, list[Profile]], dict[str, float]] | None = None
 
     # -- index -----------------------------------------------------------------------------
@@ -121,7 +122,7 @@ class Archive:
         notices = self.ensure_index(progress)
         filters = replace(filters or Filters())  # the caller's filters stay as given
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
-        result = run_search(self.store.open(), query, filters, limit, match, nested, limits,
+        result = run_search(self.session.index(), query, filters, limit, match, nested, limits,
                             load_glossary() if expand else None)
         result.notices = notices + result.notices + self.unfetched_notice()
         return result
@@ -154,7 +155,7 @@ class Archive:
     def verify_all(self, quotations: list[str]) -> list[Verdict]:
         """Each quotation's verdict; the index is brought up to date and opened once."""
         self.ensure_index()
-        ix = self.store.open()
+        ix = self.session.index()
         verdicts = []
         for quotation in quotations:
             query = candidate_query(quotation)

@@ -601,3 +601,31 @@ def _claim(owners: dict[str, str], doc: Document, relpath: str) -> None:
     if holder != relpath:
         raise CorpusError(f"{relpath}: document id {doc.id!r} is already used by {holder}",
                           "give one of them another id")
+
+
+class ReadSession:
+    """A reader's hold on the index: opened once and reused while the index stays as it
+    was, reopened when ``live`` points at another generation or a writer committed to it.
+    Reading never writes."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self._open: tuple[tuple[str, int], object] | None = None
+
+    def index(self):
+        """The live Whoosh index, current as of this call."""
+        try:
+            target = os.readlink(self.store.live)
+        except OSError:
+            target = ""
+        if self._open is not None and self._open[0][0] == target:
+            ix = self._open[1]
+            try:
+                if ix.latest_generation() == self._open[0][1]:
+                    return ix
+            except Exception as exc:
+                if not is_damage(exc):
+                    raise
+        ix = self.store.open()
+        self._open = ((target, ix.latest_generation()), ix)
+        return ix
