@@ -360,7 +360,8 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     query = parse_query(text, searcher.schema, "any" if shape else match, limits)
     mentions = glossary.mentions(text) if glossary is not None and shape else []
     concepts = list({m.concept.id: m.concept for m in mentions}.values())
-    stating: dict[str, set[int]] = {}  # concept id -> the clauses that state it
+    stating: dict[str, set[int]] = {}  # concept id -> the clauses that state it, or one it includes
+    itself: set[int] = set()  # the clauses that state a query concept itself, not a related one
     if concepts:
         chinese = bool(_HAN_ONLY.search(text))
         groups = {c.id: _concept_query([c, *(glossary[r] for r in c.related if r in glossary)],
@@ -368,6 +369,12 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
                   for c in concepts}
         query = Or([query, Or(list(groups.values()), boost=0.5)])
         stating = {cid: set(searcher.docs_for_query(group)) for cid, group in groups.items()}
+        for c in concepts:
+            if c.related:
+                itself |= set(searcher.docs_for_query(
+                    _concept_query([c], searcher.reader(), chinese, every_variant=True)))
+            else:
+                itself |= stating[c.id]
     try:
         query = budget_query(query, searcher.reader(), limits, budget)
     except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
@@ -384,17 +391,20 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
                 _through_concepts(u, stating, covers_query)
         if match == "all":
             ranked = [u for u in ranked if u["match"] != "some"]
-        # stable: by score within a level, direct before translated, more words held first
-        ranked.sort(key=lambda u: (-LEVELS.index(u["match"]), bool(u["via"]), -u["held"]))
+        # stable: by score within a level; direct before translated, and the query's concept
+        # itself before a concept it includes; more words held first
+        ranked.sort(key=lambda u: (-LEVELS.index(u["match"]), bool(u["via"]),
+                                   bool(u["via"]) and u["docnum"] not in itself, -u["held"]))
     units = ranked if nested else smallest_units(ranked)
     return units, query, (unread if match != "all" else 0)
 
 
-def _concept_query(concepts, reader, chinese_query: bool) -> Query:
+def _concept_query(concepts, reader, chinese_query: bool, every_variant: bool = False) -> Query:
     """One synonym group for a concept (with the concepts it includes): its variants, of which
     the best-scoring counts, not their sum. Every variant in the other language; in the
     query's own language only those that are one word of the index (an English stem, a Chinese
-    word jieba gave), since a phrase of common words costs far more to match than it adds."""
+    word jieba gave), since a phrase of common words costs far more to match than it adds
+    (``every_variant`` takes them all, to tell which clauses state the concept itself)."""
     variants: list[Query] = []
     own, other = ("zh_hans", "en") if chinese_query else ("en", "zh_hans")
     names = {**{v: True for c in concepts for v in getattr(c, other)},
@@ -408,7 +418,7 @@ def _concept_query(concepts, reader, chinese_query: bool) -> Query:
             variants.append(Term("text", words[0]))
         elif _HAN_ONLY.fullmatch(joined) and reader.doc_frequency("text", joined):
             variants.append(Term("text", joined))
-        elif any_form:
+        elif any_form or every_variant:
             variants.append(Phrase("chars", list(words)))
     return DisjunctionMax(variants) if variants else NullQuery
 
