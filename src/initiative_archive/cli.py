@@ -744,121 +744,6 @@ def check(archive: Archive) -> None:
          f"{len(load_records(archive.corpus.root).meetings)} meetings: no problems.\n")
 
 
-def _threshold_options(func: Callable) -> Callable:
-    """--threshold and --cross-threshold: how sure the pair model must be to link two clauses
-    (the defaults were chosen on held-out labelled pairs, for precision first)."""
-    func = click.option("--cross-threshold", type=click.FloatRange(0, 1), metavar="P",
-                        help="The same, for clauses in two languages [default: the model's]."
-                        )(func)
-    return click.option("--threshold", type=click.FloatRange(0, 1), metavar="P",
-                        help="Link clauses of one language from this probability (0-1) "
-                             "[default: the model's].")(func)
-
-
-def _thresholds(same: float | None, cross: float | None) -> dict[str, float]:
-    from .recur import default_thresholds
-
-    chosen = default_thresholds()
-    chosen.update({k: v for k, v in (("same", same), ("cross", cross)) if v is not None})
-    return chosen
-
-
-@cli.command()
-@click.argument("clause_id", metavar="CLAUSE_ID")
-@_threshold_options
-@format_option(("text", "json", "csv"))
-@archive_options
-def recur(clause_id: str, threshold: float | None, cross_threshold: float | None, fmt: str,
-          archive: Archive) -> None:
-    """Where else a proposal is made: clauses of other documents, in either language,
-    that state what CLAUSE_ID states, ranked, each with why it was linked.
-
-    \b
-    Examples:
-        initiative-archive recur nanning-2012/op_1
-        initiative-archive recur prc-public-library-law-2018/art_30 --format json
-    """
-    from . import render_recur
-
-    view, found = archive.recur(clause_id, _thresholds(threshold, cross_threshold))
-    for message in view.notices:
-        note(f"note: {message}")
-    if fmt == "json":
-        echo(render_recur.recur_json(view, found))
-    elif fmt == "csv":
-        echo(render_recur.recur_csv(found))
-    else:
-        echo(render_recur.recur_text(view, found))
-
-
-@cli.command()
-@click.argument("docs", nargs=-1, required=True, metavar="DOC_A DOC_B [DOC_C...]")
-@_threshold_options
-@format_option(("text", "json", "csv"))
-@archive_options
-def compare(docs: tuple[str, ...], threshold: float | None, cross_threshold: float | None,
-            fmt: str,
-            archive: Archive) -> None:
-    """Documents side by side: each clause of the first with its best match in each
-    other document, or "new"; then what the others say that the first does not.
-
-    \b
-    Examples:
-        initiative-archive compare nanning-2012 kunming-2013
-        initiative-archive compare beijing-library-regulations-2002 \\
-            shanghai-public-library-regulations-2024 --format csv
-    """
-    from . import render_recur
-
-    if not 2 <= len(docs) <= 4:
-        raise click.UsageError("compare takes two to four documents")
-    result = archive.compare(list(docs), _thresholds(threshold, cross_threshold))
-    if fmt == "json":
-        echo(render_recur.compare_json(result))
-    elif fmt == "csv":
-        echo(render_recur.compare_csv(result))
-    else:
-        echo(render_recur.compare_text(result, None if sys.stdout.isatty() else 80))
-
-
-@cli.command()
-@_threshold_options
-@click.option("--min-docs", type=click.IntRange(min=2), default=2, show_default=True,
-              help="Only themes stated in at least this many documents.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also draw a timeline of the themes against documents (.png or .svg).")
-@format_option(("text", "json", "csv"))
-@archive_options
-def themes(threshold: float | None, cross_threshold: float | None, min_docs: int,
-           plot: Path | None,
-           fmt: str, archive: Archive) -> None:
-    """The proposals that recur across the archive: groups of clauses of several
-    documents that state the same thing, with their concepts, documents and the
-    first and last date they appear.
-
-    \b
-    Examples:
-        initiative-archive themes
-        initiative-archive themes --format json --plot themes.png
-    """
-    from . import render_recur
-
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise click.BadParameter("the plot is a .png or .svg file", param_hint="--plot")
-    found = archive.themes(_thresholds(threshold, cross_threshold), min_docs)
-    if plot is not None:
-        from .plot import plot_themes
-
-        plot_themes(found, plot, archive.timeline_date)
-        note(f"timeline written to {plot}")
-    if fmt == "json":
-        echo(render_recur.themes_json(found))
-    elif fmt == "csv":
-        echo(render_recur.themes_csv(found))
-    else:
-        echo(render_recur.themes_text(found))
-
-
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on: 127.0.0.1 is this machine only.")
@@ -893,3 +778,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (set "
                    "INITIATIVE_ARCHIVE_DEBUG=1 for the traceback, and please report it)", err=True)
         sys.exit(1)
+
+
+# The recurrence commands live in their own module; importing it registers them on `cli`.
+from . import cli_recurrence  # noqa: E402, F401
