@@ -190,13 +190,14 @@ def test_the_lock_is_released_after_a_failed_write(archive):
 
 
 def test_the_format_covers_what_decides_the_tokens(archive):
-    """The jieba and OpenCC versions and the user dictionary's hash are part of the format: an
+    """The engine, jieba and OpenCC versions and the user dictionary's hash are in the format: an
     index built with another jieba (or dictionary) is rebuilt, with a message."""
     import hashlib
     from importlib import metadata, resources
 
     fmt = index_format()
     userdict = resources.files("initiative_archive").joinpath("data/userdict.txt").read_bytes()
+    assert f"whoosh-{metadata.version('whoosh3')}" in fmt
     assert f"jieba-{metadata.version('jieba')}" in fmt
     assert f"opencc-{metadata.version('opencc')}" in fmt
     assert f"dict-{hashlib.sha256(userdict).hexdigest()[:8]}" in fmt

@@ -39,8 +39,8 @@ ANALYSIS_VERSION = 4
 
 @lru_cache(maxsize=1)
 def analysis_fingerprint() -> str:
-    """Everything besides our code that decides the tokens: the versions of jieba and OpenCC
-    and the user dictionary's hash. An index built with others is rebuilt."""
+    """Everything besides our code that decides the index: the versions of the engine, jieba
+    and OpenCC, and the user dictionary's hash. An index built with others is rebuilt."""
     import hashlib
     from importlib import metadata
 
@@ -52,7 +52,8 @@ def analysis_fingerprint() -> str:
 
     userdict = resources.files("initiative_archive").joinpath("data/userdict.txt").read_bytes()
     digest = hashlib.sha256(userdict).hexdigest()[:8]
-    return f"jieba-{version('jieba')}.opencc-{version('opencc')}.dict-{digest}"
+    return (f"whoosh-{version('whoosh3')}.jieba-{version('jieba')}.opencc-{version('opencc')}"
+            f".dict-{digest}")
 
 _TOKEN_RE = re.compile(f"([{HAN}]+)|((?:(?![{HAN}])[^\\W_])+)")
 _ASCII_WORD = re.compile(r"^[a-z]+$")
