@@ -23,7 +23,7 @@ from .cite import PARTS, STYLES, cite
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .corpus import ISO_DATE, KINDS
 from .errors import ArchiveError, NotFoundError
-from .ingest import Limits, Outcome, Overrides, ingest_files
+from .limits import Limits
 from .meetings import filter_meetings, load_records
 from .query_limits import QueryLimits
 from .textclean import strip_controls
@@ -31,6 +31,7 @@ from .verify import is_empty
 
 if TYPE_CHECKING:  # the archive loads Whoosh: only commands that use it import it
     from .archive import Archive
+    from .ingest import Outcome
 
 FORMATS = ("text", "json", "jsonl", "csv")
 
@@ -407,6 +408,8 @@ def ingest(paths: tuple[Path, ...], doc_id: str | None, title: str | None, date:
     missing = [str(p) for p in paths if not (p.exists() or p.is_symlink())]
     if missing:
         raise click.BadParameter(f"no such file: {', '.join(missing)}", param_hint="PATHS")
+    from .ingest import Overrides, ingest_files
+
     overrides = Overrides(id=doc_id, title=title, date=date, lang=lang, kind=kind)
     limits = dataclasses.replace(_LIMITS, max_bytes=max_bytes, max_pages=max_pages,
                                  max_pdf_operations=max_pdf_operations,

@@ -37,33 +37,15 @@ from .corpus import (
 )
 from .errors import ArchiveError, CorpusError, IngestError
 from .language import detect_lang
+from .limits import DEFAULT_INGEST_LIMITS, Limits
 from .locking import LOCK_WAIT_SECONDS, file_lock
 from .model import Clause, Document
 from .names import name_clash
-from .readers import MAX_BYTES, Budget, SourceText, read_source, tidy_body, unsupported
+from .readers import SourceText, read_source, tidy_body, unsupported
 from .textclean import strip_controls
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LABELS_ONLY = re.compile(r"^[\W\d_第条章节款项编一二三四五六七八九十百千零〇两]*$")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much one file may ask of an ingest."""
-
-    max_bytes: int = MAX_BYTES
-    max_lines: int = 10_000
-    max_line_chars: int = 100_000
-    max_clauses: int = 5_000
-    # Work a reader may do (readers.budget.Budget has the same defaults, and the reasons)
-    max_pages: int = 2_000
-    max_pdf_operations: int = 200_000
-    max_paragraphs: int = 50_000
-    max_styles: int = 5_000
-
-    def budget(self) -> Budget:
-        return Budget(self.max_pages, self.max_pdf_operations, self.max_paragraphs,
-                      self.max_styles)
 
 
 @dataclass
@@ -172,7 +154,7 @@ def printable_name(name: str) -> str:
 
 
 def build_document(path: Path, overrides: Overrides,
-                   limits: Limits = Limits()) -> tuple[Document, SourceText]:
+                   limits: Limits = DEFAULT_INGEST_LIMITS) -> tuple[Document, SourceText]:
     """Read one file into a Document; IngestError says why it cannot be."""
     where = path.name
     source = read_source(path, limits.max_bytes, limits.budget())
@@ -253,7 +235,7 @@ def _first_line_title(body: str) -> str:
 
 
 def ingest_files(corpus: Corpus, paths: list[Path], overrides: Overrides,
-                 replace: bool = False, limits: Limits = Limits()) -> list[Outcome]:
+                 replace: bool = False, limits: Limits = DEFAULT_INGEST_LIMITS) -> list[Outcome]:
     """Archive each file into the corpus; the caller updates the index afterwards."""
     files = _candidates(paths)
     if overrides.id and len(files) > 1:

@@ -30,7 +30,8 @@ HTML = (".html", ".htm", ".xhtml")
 PDF = (".pdf",)
 WORD = (".docx",)
 SUPPORTED = MARKDOWN + PLAIN + HTML + PDF + WORD
-MAX_BYTES = 20 * 1024 * 1024
+from ..limits import MAX_BYTES  # noqa: E402 (one limit, one place)
+
 _OTHER_FORMATS = {".doc": "save it as .docx", ".rtf": "save it as .docx or plain text",
                   ".odt": "save it as .docx", ".wps": "save it as .docx"}
 
