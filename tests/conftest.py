@@ -137,3 +137,19 @@ def assert_one_error_line(run: Run) -> None:
     assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
     assert "Traceback" not in run.stderr + run.stdout
     assert "unexpected" not in run.stderr, run.stderr  # main()'s catch-all for bugs
+
+
+def pdf_file(objects: list[bytes], trailer: bytes = b"") -> bytes:
+    """A PDF made of ``objects`` (object n is ``objects[n - 1]``, 1 the catalog), with its
+    cross-reference table; ``trailer`` adds entries such as ``/Info 7 0 R``."""
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, trailer, xref)
+    return bytes(out)

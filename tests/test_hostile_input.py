@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Run, assert_one_error_line
+from conftest import Run, assert_one_error_line, pdf_file
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -120,17 +120,7 @@ def make_pdf(pages: list[list[str] | None], title: str | None = None) -> bytes:
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids), len(kids))
     info = add(b"<< /Title (%s) >>" % title.encode("latin-1")) if title else None
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, b" /Info %d 0 R" % info if info else b"", xref)
-    return bytes(out)
+    return pdf_file(objects, b" /Info %d 0 R" % info if info else b"")
 
 
 def make_docx(title: str = "") -> bytes:

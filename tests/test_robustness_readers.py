@@ -20,6 +20,7 @@ import zipfile
 import zlib
 
 import pytest
+from conftest import pdf_file
 
 from initiative_archive.errors import IngestError
 from initiative_archive.ingest import Limits
@@ -87,16 +88,7 @@ def pdf(fan: int = 300, ops: int = 200) -> bytes:
                                                                               stream),
         6: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     }
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in objects.items():
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file([objects[n] for n in sorted(objects)])
 
 
 def refused_quickly(read, data: bytes, *words: str, seconds: float = 3.0) -> str:
