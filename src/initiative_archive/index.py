@@ -39,7 +39,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from . import __version__
 from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
-from .atomic import fsync_folder
+from .atomic import fsync_folder, write_atomic
 from .clauses import ancestors
 from .corpus import Corpus, CorpusFile, content_hash
 from .errors import CorpusError, IndexMissingError
@@ -79,7 +79,9 @@ _GENERATION = re.compile(r"gen-\d+-\d+")
 _WHOOSH_FILE = re.compile(r"FORMAT|_?MAIN[_.][\w.-]*")  # contents, segments, lock, temp
 _WHOOSH_TEMP = "MAIN.tmp"  # the folder of a Whoosh writer's pool, left when it is killed
 _TOC_TEMP = re.compile(r"_MAIN_\d+\.toc\.\w+")  # a table of contents a killed commit left
-_MARKER_TEMP = re.compile(re.escape(MARKER) + r"\.\d+\.tmp")
+# A marker's temporary file: atomic.py's name (``.<name>.<random>.tmp``), or an earlier
+# version's (``<name>.<pid>.tmp``).
+_MARKER_TEMP = re.compile(r"\.?" + re.escape(MARKER) + r"\.[A-Za-z0-9_]+\.tmp")
 
 Progress = Callable[[str], None]
 
@@ -337,20 +339,8 @@ class IndexStore:
         return marker
 
     def _write_marker(self, marker: _Marker) -> None:
-        """A fresh temporary file (never through a link), fsynced, renamed into place."""
-        tmp = self.root / f"{MARKER}.{os.getpid()}.tmp"
-        tmp.unlink(missing_ok=True)  # what a killed writer of the same pid left
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(marker.to_json())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.root / MARKER)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        fsync_folder(self.root)
+        """Written as every file is (atomic.py): never through a link, whole or not at all."""
+        write_atomic(self.root / MARKER, marker.to_json().encode("utf-8"))
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -518,7 +508,7 @@ class IndexStore:
         for path in self.root.glob(".live-*"):
             if path.is_symlink():
                 path.unlink(missing_ok=True)
-        for path in self.root.glob(f"{MARKER}.*.tmp"):
+        for path in self.root.glob(f"*{MARKER}.*.tmp"):
             if _MARKER_TEMP.fullmatch(path.name) and not path.is_symlink():
                 path.unlink(missing_ok=True)
         if kept != marker.generations:
