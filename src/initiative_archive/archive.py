@@ -19,6 +19,7 @@ from .errors import (
     AmbiguousNameError,
     ArchiveBusyError,
     ArchiveError,
+    IndexMissingError,
     NotFoundError,
     QueryError,
 )
@@ -85,8 +86,6 @@ class Archive:
         process is writing, the folder is read-only, the disk is full), answer from the last
         good index and say so; with no index at all, wait a bounded time for another writer,
         then fail in one line. Returns notices worth telling the reader."""
-        from .errors import IndexMissingError
-
         if self.store.is_fresh(self.corpus):
             return []
         wait = 0.0 if self.store.exists() else self.store.first_build_wait
@@ -138,8 +137,9 @@ class Archive:
 
     def search_many(self, queries: list[str], filters: Filters | None = None, **options: Any
                     ) -> tuple[list[SearchResult], list[tuple[str, ArchiveError]]]:
-        """Saved searches: every query in one process, the index brought up to date once;
-        (results, (query, error) for each query that could not be run)."""
+        """Saved searches: every query in one process and one open index (each search only
+        stats the corpus to see that nothing changed); (results, (query, error) for each
+        query that could not be run)."""
         results, failed = [], []
         for query in queries:
             try:

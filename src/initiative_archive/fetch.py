@@ -104,7 +104,7 @@ def _fetch_one(catalog: Catalog, entry: Entry, mirror: str | None, limits: Limit
     try:
         if target.is_file() and _sha256_of(target) == entry.sha256:
             text = _decode(target.read_bytes(), entry)
-            return _transcribe_into(catalog, entry, text, "fetched before", fresh=False)
+            return _renew(catalog, entry, text)
         origin = _origin(entry, mirror)
         with _download(origin, entry, catalog, limits, progress) as (handle, tmp, data):
             text = _accept(data, entry, limits)
@@ -201,12 +201,10 @@ def _decode(data: bytes, entry: Entry) -> str:
         raise _Refused(f"{entry.file} is not UTF-8 (byte {exc.start})") from None
 
 
-def _transcribe_into(catalog: Catalog, entry: Entry, text: str, origin: str,
-                     fresh: bool) -> FetchOutcome:
-    document = transcribe(entry, text, catalog)
-    changed = _write_document(catalog, entry, document)
-    status = "fetched" if fresh else ("updated" if changed else "unchanged")
-    return FetchOutcome(entry.id, status, origin=origin)
+def _renew(catalog: Catalog, entry: Entry, text: str) -> FetchOutcome:
+    """A text fetched before: its transcription rewritten only if the catalogue changed."""
+    changed = _write_document(catalog, entry, transcribe(entry, text, catalog))
+    return FetchOutcome(entry.id, "updated" if changed else "unchanged")
 
 
 def _write_document(catalog: Catalog, entry: Entry, document: Document) -> bool:

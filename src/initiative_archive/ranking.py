@@ -76,14 +76,9 @@ def segment(run: str, known: Callable[[str], bool]) -> list[str]:
     return out
 
 
-def level(shape: QueryShape, text: str) -> str:
-    """How well a clause's text matches the query: phrase, near, all or some."""
-    return rank_key(shape, text)[0]
-
-
 def rank_key(shape: QueryShape, text: str) -> tuple[str, int]:
-    """(level, how many of the query's words the clause holds): a clause with more of the
-    words comes first among those with some of them."""
+    """How well a clause's text matches the query (phrase, near, all or some), and how many
+    of the query's words it holds: more of them come first within a level."""
     tokens = _tokens(text)
     if _contiguous(shape.tokens, tokens):
         return "phrase", len(shape.words)

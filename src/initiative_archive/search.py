@@ -352,8 +352,8 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     any-word recall, then ranked in match levels (ranking.py); ``match="all"`` keeps the
     units holding every word. Headings stand as context, not as hits, unless asked for.
 
-    With a ``glossary``, a plain query's concepts are searched too, in every variant and both
-    languages, one synonym group per concept (Pirkola's structured translation: the many
+    With a ``glossary``, a plain query's concepts are searched too (see ``_concept_query`` for
+    which variants), one synonym group per concept (Pirkola's structured translation: the many
     renderings of one word never outweigh the others). A unit found only that way, or ranked
     higher that way, is marked ``via: glossary`` and comes after direct hits of its level."""
     shape = query_shape(text, lambda word: searcher.reader().doc_frequency("text", word) > 0)
