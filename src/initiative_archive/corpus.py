@@ -353,13 +353,16 @@ class Corpus:
         """Where the copy of an ingested file goes, written there if new: ``sources/<id>``,
         or, when an earlier revision's copy holds that name, ``sources/<id>.<digest>``, so
         the earlier copy stays. Returns the path and whether this call created it."""
-        target = self.root / "sources" / f"{doc_id}{suffix}"
-        if target.is_file() and not target.is_symlink() and target.read_bytes() != original:
-            digest = hashlib.sha256(original).hexdigest()[:12]
-            target = target.with_name(f"{doc_id}.{digest}{suffix}")
-        if target.is_file() and not target.is_symlink() and target.read_bytes() == original:
-            return target, False
-        write_atomic(target, original)
+        digest = hashlib.sha256(original).hexdigest()[:12]
+        plain = self.root / "sources" / f"{doc_id}{suffix}"
+        for target in (plain, plain.with_name(f"{doc_id}.{digest}{suffix}")):
+            held = target.read_bytes() if target.is_file() and not target.is_symlink() else None
+            if held == original:
+                return target, False
+            if held is None:
+                write_atomic(target, original)
+                return target, True
+        write_atomic(target, original)  # a digest-named copy with other bytes: replaced
         return target, True
 
     def clauses(self, doc: Document) -> list[Clause]:
