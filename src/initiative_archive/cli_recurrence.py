@@ -31,11 +31,29 @@ def _threshold_options(func: Callable) -> Callable:
 
 
 def _thresholds(same: float | None, cross: float | None) -> dict[str, float]:
+    """The model's thresholds (Chinese, English, across), with --threshold standing for both
+    languages alone and --cross-threshold for the two together."""
     from .recur import default_thresholds
 
     chosen = default_thresholds()
-    chosen.update({k: v for k, v in (("same", same), ("cross", cross)) if v is not None})
+    chosen.update({k: v for k, v in (("zh", same), ("en", same), ("cross", cross))
+                   if v is not None})
     return chosen
+
+
+def _embed_with_progress(archive: Archive) -> None:
+    """The first run on an archive embeds its clauses (cached afterwards, see embedding.py):
+    on a terminal, a progress bar on stderr says what the wait is for."""
+    from .recur import Meanings, unembedded
+
+    if not sys.stderr.isatty():
+        return
+    profiles = [p for ps in archive.profiles().values() for p in ps]
+    todo = unembedded(profiles)
+    if todo:
+        with click.progressbar(length=todo, label=f"Embedding {todo} clauses (once)",
+                               file=sys.stderr) as bar:
+            Meanings(profiles, progress=bar.update)
 
 
 @cli.command()
@@ -54,7 +72,10 @@ def recur(clause_id: str, threshold: float | None, cross_threshold: float | None
         initiative-archive recur prc-public-library-law-2018/art_30 --format json
     """
     from . import render_recur
+    from .recur import comparable
 
+    if comparable(archive.clause(clause_id).clause):  # a wrong id fails before the wait
+        _embed_with_progress(archive)
     view, found = archive.recur(clause_id, _thresholds(threshold, cross_threshold))
     for message in view.notices:
         note(f"note: {message}")
@@ -87,6 +108,7 @@ def compare(docs: tuple[str, ...], threshold: float | None, cross_threshold: flo
 
     if not 2 <= len(docs) <= 4:
         raise click.UsageError("compare takes two to four documents")
+    _embed_with_progress(archive)
     result = archive.compare(list(docs), _thresholds(threshold, cross_threshold))
     if fmt == "json":
         echo(render_recur.compare_json(result))
@@ -120,6 +142,7 @@ def themes(threshold: float | None, cross_threshold: float | None, min_docs: int
 
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the plot is a .png or .svg file", param_hint="--plot")
+    _embed_with_progress(archive)
     found = archive.themes(_thresholds(threshold, cross_threshold), min_docs)
     if plot is not None:
         from .plot import plot_themes

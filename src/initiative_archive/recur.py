@@ -6,15 +6,21 @@ Each clause is profiled by what it can be compared on:
 * its wording: Chinese as character bigrams (traditional folded to simplified), English as word
   stems without stop words, so a regulation restating a law article shares most of them;
 * its concepts: the glossary's concepts it mentions (glossary.py), in either language, which is
-  what links an English initiative to a Chinese article.
+  what links an English initiative to a Chinese article;
+* its meaning: a multilingual sentence embedding (embedding.py), computed only for recur,
+  compare and themes and cached outside the index, so that two clauses saying one thing in
+  other words, or in the other language, are near each other.
 
-Two clauses are judged on features of the pair (wording overlap, shared concepts, and signs
-that one topic is obliged differently: a duty and its penalty, may and shall, free and fee) by
-a logistic model trained on labelled pairs (tests/data/recur_pairs.json, bench/recur_train.py),
-whose weights ship in data/recur_model.json. A link needs a probability at or above the
-threshold for its language pair, chosen on held-out folds for precision first.
-A clause is never linked to itself or to its own document; of an article and its paragraphs, the
-best-scoring unit stands for the family, as in search.
+Candidates are the clauses of other documents that share enough wording or concepts, or whose
+meaning is near (``related``). Two clauses are judged on features of the pair (wording overlap,
+shared concepts, how near their meanings are, and signs that one topic is obliged differently:
+a duty and its penalty, may and shall, free and fee) by a logistic model trained on labelled
+pairs (tests/data/recur_pairs.json, bench/recur_train.py), whose weights ship in
+data/recur_model.json. A link needs a probability at or above the threshold for its
+language pair (Chinese, English, across), chosen on held-out folds for precision first.
+A clause is never linked to itself or to its own document. An article and its paragraph are
+both listed when both pass: a reader (or a labelled pair) may cite either, and keeping only the
+best of each family lost a tenth of the labelled links.
 """
 
 from __future__ import annotations
@@ -22,14 +28,18 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from .analysis import STOP, english_stem
 from .language import HAN, fold_han
 from .model import Clause, Document
+
+if TYPE_CHECKING:
+    from .embedding import Embeddings, Progress
 
 COMPARED_ROLES = ("preamble", "operative", "closing")
 _HAN_RUN = re.compile(f"[{HAN}]+")
@@ -58,7 +68,7 @@ class Recurrence:
     profile: Profile
     score: float
     shared: list[str] = field(default_factory=list)  # concepts, then a few shared terms
-    by: str = "wording"  # wording or concepts
+    by: str = "wording"  # wording, concepts or meaning
 
     def to_dict(self) -> dict:
         c, d = self.profile.clause, self.profile.document
@@ -119,11 +129,24 @@ _FREE = re.compile(r"免费|free of charge|\bfree\b", re.IGNORECASE)
 _FEE = re.compile(r"收费|费用|\bfees?\b|\bcharges?\b", re.IGNORECASE)
 FEATURES = ("wording_dice", "wording_containment", "wording_weighted", "concepts_cosine",
             "concepts_shared", "same_script", "penalty_differs", "both_penalty",
-            "modality_differs", "fee_differs", "length_ratio")
+            "modality_differs", "fee_differs", "length_ratio", "meaning", "meaning_cross",
+            "nearest_min", "nearest_max", "nearest_cross")
 
 
-def features(a: Profile, b: Profile) -> dict[str, float]:
+@dataclass(frozen=True)
+class Meaning:
+    """How near two clauses' meanings are: the cosine of their embeddings, and how it
+    compares with the best each finds in the other's document (1.0: nothing there is nearer).
+    A regulation restating a law article is usually that article's nearest, and it its own."""
+
+    cosine: float = 0.0
+    nearest_a: float = 0.0  # cosine / a's best cosine in b's document
+    nearest_b: float = 0.0  # cosine / b's best cosine in a's document
+
+
+def features(a: Profile, b: Profile, meaning: Meaning | None = None) -> dict[str, float]:
     """What a link between two clauses is judged on (symmetric in a and b)."""
+    meaning = meaning or Meaning()
     same = a.script == b.script and bool(a.grams) and bool(b.grams)
     common = a.grams & b.grams if same else frozenset()
     shared = len(a.concepts & b.concepts)
@@ -135,19 +158,29 @@ def features(a: Profile, b: Profile) -> dict[str, float]:
 
     la, lb = len(ta), len(tb)
     weighted = sum(w * b.vector.get(g, 0.0) for g, w in a.vector.items()) if same else 0.0
+    one_script = a.script == b.script
+    near = sorted((meaning.nearest_a, meaning.nearest_b))
     return {
         "wording_weighted": weighted,
         "wording_dice": 2 * len(common) / (len(a.grams) + len(b.grams)) if same else 0.0,
         "wording_containment": len(common) / min(len(a.grams), len(b.grams)) if same else 0.0,
         "concepts_cosine": shared / math.sqrt(sizes) if sizes else 0.0,
         "concepts_shared": min(shared, 5) / 5,
-        "same_script": float(a.script == b.script),
+        "same_script": float(one_script),
         "penalty_differs": differs(_PENALTY),
         "both_penalty": float(bool(_PENALTY.search(ta)) and bool(_PENALTY.search(tb))),
         "modality_differs": float(bool(_MAY.search(ta)) != bool(_MAY.search(tb))
                                   and bool(_SHALL.search(ta)) != bool(_SHALL.search(tb))),
         "fee_differs": differs(_FREE) if _FREE.search(ta + tb) else differs(_FEE),
         "length_ratio": min(la, lb) / max(la, lb) if max(la, lb) else 0.0,
+        "meaning": meaning.cosine,
+        "meaning_cross": 0.0 if one_script else meaning.cosine,
+        # Within one language a restatement is mostly one-to-one: each the other's nearest.
+        # Across languages an initiative's proposal is restated by many articles: only
+        # whether it is near the best one counts.
+        "nearest_min": near[0] if one_script else 0.0,
+        "nearest_max": near[1] if one_script else 0.0,
+        "nearest_cross": 0.0 if one_script else near[1],
     }
 
 
@@ -158,24 +191,37 @@ def model() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def similarity(a: Profile, b: Profile) -> tuple[float, str, list[str]]:
+def similarity(a: Profile, b: Profile, meaning: Meaning | None = None
+               ) -> tuple[float, str, list[str]]:
     """(probability that the two state the same thing, what linked them, what they share)."""
-    values = features(a, b)
+    values = features(a, b, meaning)
     weights = model()["weights"]
     z = model()["intercept"] + sum(weights[name] * values[name] for name in FEATURES)
     score = 1 / (1 + math.exp(-z))
     shared = sorted(a.concepts & b.concepts)
-    by = "wording" if values["wording_containment"] >= values["concepts_cosine"] else "concepts"
+    by = _strongest(values, a.script == b.script)
     if a.script == b.script:
         shared += sorted(a.grams & b.grams, key=len, reverse=True)[:8]
     return score, by, shared
 
 
-def related(a: Profile, b: Profile) -> bool:
-    """Worth scoring at all (a cheap test, so that themes need not score every pair): across
+def _strongest(values: dict[str, float], same: bool) -> str:
+    """What mostly linked two clauses, for a reader: the words they share, the concepts, or,
+    where neither says much, what the two mean."""
+    wording, concepts = values["wording_containment"], values["concepts_cosine"]
+    if max(wording if same else 0.0, concepts) < 0.3:
+        return "meaning"
+    return "wording" if same and wording >= concepts else "concepts"
+
+
+def related(a: Profile, b: Profile, meaning: Meaning | None = None) -> bool:
+    """Worth scoring at all (a cheap test, so that themes need not score every pair): meanings
+    near each other (the model's ``candidates`` cosine for the language pair); or, across
     languages, a concept in common; in one language, a fifth of the wording, or two concepts
     and a tenth of the wording. Pairs below these never reached the threshold on the labelled
     pairs."""
+    if meaning and meaning.cosine >= model()["candidates"][_side(a, b)]:
+        return True
     shared = len(a.concepts & b.concepts)
     if a.script != b.script:
         return shared > 0
@@ -185,8 +231,13 @@ def related(a: Profile, b: Profile) -> bool:
     return overlap >= 0.2 or (shared >= 2 and overlap >= 0.1)
 
 
+def _side(a: Profile, b: Profile) -> str:
+    return "same" if a.script == b.script else "cross"
+
+
 def threshold_for(a: Profile, b: Profile, thresholds: dict[str, float] | None = None) -> float:
-    return (thresholds or default_thresholds())["same" if a.script == b.script else "cross"]
+    """The threshold for the pair's languages: ``zh`` or ``en`` within one, ``cross`` across."""
+    return (thresholds or default_thresholds())[a.script if a.script == b.script else "cross"]
 
 
 def default_thresholds() -> dict[str, float]:
@@ -198,31 +249,86 @@ def comparable(clause: Clause) -> bool:
     return clause.role in COMPARED_ROLES and bool(clause.text.strip())
 
 
+# -- meanings: sentence embeddings of the profiled clauses ---------------------------------------
+
+
+def unembedded(profiles: Sequence[Profile], embeddings: Embeddings | None = None) -> int:
+    """How many of these clauses have no cached embedding yet (what a first run computes)."""
+    from .embedding import default
+
+    return (embeddings or default()).missing([p.clause.text for p in profiles])
+
+
+class Meanings:
+    """The embeddings of a pool of clauses (embedding.py), with each clause's best cosine in
+    every document of the pool, so that a pair's ``Meaning`` costs a lookup."""
+
+    def __init__(self, profiles: Sequence[Profile], embeddings: Embeddings | None = None,
+                 progress: Progress | None = None) -> None:
+        import numpy as np
+
+        from .embedding import default
+
+        self.profiles = list(profiles)
+        self.row = {p.clause.id: i for i, p in enumerate(self.profiles)}
+        vectors = (embeddings or default()).vectors([p.clause.text for p in self.profiles],
+                                                    progress)
+        self.cosines = vectors @ vectors.T
+        docs: dict[str, list[int]] = {}
+        for i, p in enumerate(self.profiles):
+            docs.setdefault(p.document.id, []).append(i)
+        self.column = {d: k for k, d in enumerate(docs)}
+        self.best = np.stack([self.cosines[:, rows].max(axis=1) for rows in docs.values()],
+                             axis=1) if docs else np.zeros((0, 0))
+
+    def __contains__(self, p: Profile) -> bool:
+        return p.clause.id in self.row
+
+    def between(self, a: Profile, b: Profile) -> Meaning:
+        i, j = self.row[a.clause.id], self.row[b.clause.id]
+        cosine = float(self.cosines[i, j])
+        best_a = float(self.best[i, self.column[b.document.id]])
+        best_b = float(self.best[j, self.column[a.document.id]])
+        return Meaning(cosine, _ratio(cosine, best_a), _ratio(cosine, best_b))
+
+
+_last: list[tuple[tuple, Meanings]] = []
+
+
+def _meanings_of(pool: list[Profile]) -> Meanings:
+    """The pool's Meanings, kept for the next call on the same clauses (``recur`` of one
+    clause after another, as a server or the evaluation asks)."""
+    key = tuple((p.clause.id, p.clause.text) for p in pool)
+    if not _last or _last[0][0] != key:
+        _last[:] = [(key, Meanings(pool))]
+    return _last[0][1]
+
+
+def _ratio(cosine: float, best: float) -> float:
+    return min(1.0, max(0.0, cosine) / best) if best > 0 else 0.0
+
+
 def links(target: Profile, pool: Iterable[Profile],
-          thresholds: dict[str, float] | None = None) -> list[Recurrence]:
-    """The clauses of other documents that state what ``target`` states, best first; of
-    nested units, the best-scoring one of each family."""
+          thresholds: dict[str, float] | None = None,
+          meanings: Meanings | None = None) -> list[Recurrence]:
+    """The clauses of other documents that state what ``target`` states, best first.
+    ``meanings`` covers the pool and the target (made here when not given)."""
+    pool = list(pool)
+    if meanings is None or target not in meanings:
+        meanings = _meanings_of(pool if any(p.clause.id == target.clause.id for p in pool)
+                                else [*pool, target])
     found = []
     for other in pool:
-        if other.document.id == target.document.id or not related(target, other):
+        if other.document.id == target.document.id:
             continue
-        score, by, shared = similarity(target, other)
+        meaning = meanings.between(target, other)
+        if not related(target, other, meaning):
+            continue
+        score, by, shared = similarity(target, other, meaning)
         if score >= threshold_for(target, other, thresholds):
             found.append(Recurrence(other, score, shared, by))
     found.sort(key=lambda r: (-r.score, r.profile.clause.order))
-    return _best_of_each_family(found)
-
-
-def _best_of_each_family(found: list[Recurrence]) -> list[Recurrence]:
-    kept, kept_ids, kept_ancestors = [], set(), set()
-    for r in found:
-        cid = r.profile.clause.id
-        if cid in kept_ancestors or any(a in kept_ids for a in r.profile.ancestors):
-            continue
-        kept.append(r)
-        kept_ids.add(cid)
-        kept_ancestors.update(r.profile.ancestors)
-    return kept
+    return found
 
 
 # -- compare: documents side by side ------------------------------------------------------------
@@ -251,19 +357,25 @@ def top_level(profiles: Iterable[Profile]) -> list[Profile]:
 
 
 def best_match(target: Profile, pool: list[Profile],
-               thresholds: dict[str, float] | None = None) -> Recurrence | None:
-    found = links(target, pool, thresholds)
+               thresholds: dict[str, float] | None = None,
+               meanings: Meanings | None = None) -> Recurrence | None:
+    found = links(target, pool, thresholds, meanings)
     return found[0] if found else None
 
 
 def compare(by_doc: dict[str, list[Profile]], documents: list[Document],
-            thresholds: dict[str, float] | None = None) -> Comparison:
+            thresholds: dict[str, float] | None = None,
+            embeddings: Embeddings | None = None) -> Comparison:
+    """The clauses of the archive (``by_doc``) are all embedded, so that a clause's nearest in
+    a document is judged as ``recur`` judges it."""
     doc_ids = [d.id for d in documents]
     first, others = doc_ids[0], doc_ids[1:]
-    rows = [Row(p, {d: best_match(p, by_doc[d], thresholds) for d in others})
+    near = Meanings([p for ps in by_doc.values() for p in ps], embeddings)
+    rows = [Row(p, {d: best_match(p, by_doc[d], thresholds, near) for d in others})
             for p in top_level(by_doc[first])]
     unmatched = {d: [p for p in top_level(by_doc[d])
-                     if best_match(p, by_doc[first], thresholds) is None] for d in others}
+                     if best_match(p, by_doc[first], thresholds, near) is None]
+                 for d in others}
     return Comparison(documents, rows, unmatched)
 
 
@@ -287,12 +399,14 @@ class Theme:
 
 
 def themes(profiles: list[Profile], dated: Callable[[Document], str],
-           thresholds: dict[str, float] | None = None, min_documents: int = 2) -> list[Theme]:
+           thresholds: dict[str, float] | None = None, min_documents: int = 2,
+           embeddings: Embeddings | None = None) -> list[Theme]:
     """Groups of top-level clauses linked to each other across documents (each clause joins
     the group of the clause it is most similar to, so a chain never drifts through weak
     links), with the concepts most of them share and the first and last date they appear."""
     units = top_level(profiles)
     parent = list(range(len(units)))
+    near = Meanings(profiles, embeddings)
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -303,9 +417,12 @@ def themes(profiles: list[Profile], dated: Callable[[Document], str],
     for i, unit in enumerate(units):
         best, best_score = None, 0.0
         for j, other in enumerate(units):
-            if other.document.id == unit.document.id or not related(unit, other):
+            if other.document.id == unit.document.id:
                 continue
-            score, _, _ = similarity(unit, other)
+            meaning = near.between(unit, other)
+            if not related(unit, other, meaning):
+                continue
+            score, _, _ = similarity(unit, other, meaning)
             if score >= threshold_for(unit, other, thresholds) and score > best_score:
                 best, best_score = j, score
         if best is not None:
