@@ -1,6 +1,6 @@
 """The Whoosh analyzers for mixed Chinese and English clause text.
 
-One tokenizer, three granularities for Chinese (English words are the same in all three):
+One tokenizer, four granularities for Chinese (English words are the same in all four):
 
 * ``words``: jieba's search mode, every dictionary sub-word of a compound as well as the
   compound (``中华人民共和国`` also gives ``共和国``), plus every character bigram it did not
@@ -8,6 +8,7 @@ One tokenizer, three granularities for Chinese (English words are the same in al
 * ``chars``: one token per Han character, positions a plain sequence: exact phrase search
   across any compound boundary (``共和国公共图书馆`` inside ``中华人民共和国公共图书馆法``).
 * ``precise``: jieba's default mode, shown by ``--explain``.
+* ``latin``: no Han at all: the ``spell`` field, where 'did you mean' finds Latin words.
 
 Positions are ordinals and offsets are characters in the original string, shifted by
 ``start_char`` (the contract Whoosh's ``RegexTokenizer`` documents); Han characters are folded
@@ -34,7 +35,7 @@ from .language import HAN, fold_han
 from .spelling import american
 
 #: Bumped whenever analysis changes what is indexed: an index of another version is rebuilt.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +89,8 @@ def han_pieces(run: str, granularity: str, mode: str = "") -> Iterator[tuple[str
         for i in range(len(run) - 1):
             yield run[i:i + 2], i, i + 2
         return
+    if granularity == "latin":  # 'did you mean' corrects Latin words only
+        return
     if granularity == "precise":
         yield from jieba_tokenizer().tokenize(run, mode="default", HMM=True)
         return
@@ -104,7 +107,7 @@ class ClauseTokenizer(Tokenizer):
     """Han runs through jieba (or per character), everything else as words."""
 
     def __init__(self, granularity: str = "words") -> None:
-        if granularity not in ("words", "chars", "precise"):
+        if granularity not in ("words", "chars", "precise", "latin"):
             raise ValueError(f"unknown granularity {granularity!r}")
         self.granularity = granularity
 
@@ -261,7 +264,7 @@ def make_analyzer(granularity: str, stem: bool = True) -> Composable:
 #: The analyzers the schema pickles; keep these names and this module's path stable.
 WORDS = make_analyzer("words")
 CHARS = make_analyzer("chars")
-SPELL = make_analyzer("precise", stem=False)
+SPELL = make_analyzer("latin", stem=False)  # no Han: spelling is corrected for Latin words
 
 
 def analyze(text: str, granularity: str = "words", stem: bool = True) -> list[tuple[str, int, int]]:

@@ -86,7 +86,7 @@ class Archive:
         process is writing, the folder is read-only, the disk is full), answer from the last
         good index and say so; with no index at all, wait a bounded time for another writer,
         then fail in one line. Returns notices worth telling the reader."""
-        if self.store.is_fresh(self.corpus):
+        if self.store.is_fresh(self.corpus, self.session.indexed_files):
             return []
         wait = 0.0 if self.store.exists() else self.store.first_build_wait
         try:
@@ -121,7 +121,7 @@ class Archive:
         notices = self.ensure_index(progress)
         filters = replace(filters or Filters())  # the caller's filters stay as given
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
-        result = run_search(self.session.index(), query, filters, limit, match, nested, limits,
+        result = run_search(self.session.searcher(), query, filters, limit, match, nested, limits,
                             load_glossary() if expand else None)
         result.notices = notices + result.notices + self.unfetched_notice()
         return result
@@ -155,14 +155,14 @@ class Archive:
     def verify_all(self, quotations: list[str]) -> list[Verdict]:
         """Each quotation's verdict; the index is brought up to date and opened once."""
         self.ensure_index()
-        ix = self.session.index()
+        searcher = self.session.searcher()
         verdicts = []
         for quotation in quotations:
             query = candidate_query(quotation)
             if not query:
                 verdicts.append(Verdict(quotation, "not-found"))
                 continue
-            result = run_search(ix, query, Filters(), CANDIDATES, "any", True)
+            result = run_search(searcher, query, Filters(), CANDIDATES, "any", True)
             verdict = judge(quotation, [(h.clause, h.doc_title) for h in result.hits])
             if verdict.status != "exact":  # perhaps it runs on into the next clause
                 verdict = across(quotation, self._runs({h.clause.doc_id for h in result.hits})

@@ -75,6 +75,8 @@ MARKER = ".initiative-archive-index"
 OWNER = "initiative-archive index folder"
 #: How long a search with no index at all waits for another process building the first one.
 FIRST_BUILD_WAIT = 30.0
+MAX_BUILD_PROCESSES = 4
+PARALLEL_BUILD_FILES = 40  # below this a build is quicker in one process than in several
 _GENERATION = re.compile(r"gen-\d+-\d+")
 _WHOOSH_FILE = re.compile(r"FORMAT|_?MAIN[_.][\w.-]*")  # contents, segments, lock, temp
 _WHOOSH_TEMP = "MAIN.tmp"  # the folder of a Whoosh writer's pool, left when it is killed
@@ -271,11 +273,15 @@ class IndexStore:
         gone = sorted(set(indexed) - {f.relpath for f in files})
         return changed, gone
 
-    def is_fresh(self, corpus: Corpus) -> bool:
+    def is_fresh(self, corpus: Corpus, records: Callable[[], dict[str, dict]] | None = None
+                 ) -> bool:
+        """Whether every corpus file is indexed as it is now, told by a stat of each (no file
+        is read); ``records`` gives the index's records of its files (``ReadSession`` keeps
+        them while the index is the same)."""
         if not self.exists() or self.format() != index_format():
             return False
         try:
-            changed, gone = self.stale_files(corpus, self.indexed_files())
+            changed, gone = self.stale_files(corpus, (records or self.indexed_files)())
         except IndexMissingError:
             return False
         return not changed and not gone
@@ -372,7 +378,7 @@ class IndexStore:
         ix = whoosh_index.create_in(str(gen), make_schema())
         files = indexed_files(corpus)
         owners: dict[str, str] = {}
-        with ix.writer() as writer:
+        with _bulk_writer(ix, len(files)) as writer:
             for n, f in enumerate(files, 1):
                 progress(f"indexing {f.relpath} ({n}/{len(files)})")
                 try:
@@ -443,7 +449,7 @@ class IndexStore:
         stale = {f.relpath for f in changed} | set(gone)
         owners = {r["doc_id"]: path for path, r in indexed.items()
                   if path not in stale and r.get("doc_id")}
-        writer = ix.writer()
+        writer = _bulk_writer(ix, len(changed))
         try:
             for f in changed:
                 old = indexed.get(f.relpath)
@@ -576,6 +582,15 @@ def _refused(writer, f: CorpusFile, old: dict | None) -> None:
         doc_id=(old or {}).get("doc_id", ""))
 
 
+def _bulk_writer(ix, files: int):
+    """The writer of a whole build: with many files, Whoosh's multi-process writer, which
+    analyses (jieba) and writes a segment in each worker and keeps the segments unmerged."""
+    procs = min(os.cpu_count() or 1, MAX_BUILD_PROCESSES)
+    if procs < 2 or files < PARALLEL_BUILD_FILES:
+        return ix.writer()
+    return ix.writer(procs=procs, multisegment=True, limitmb=256)
+
+
 def _fsync_tree(gen: Path) -> None:
     """A new generation reaches the disk before ``live`` points at it."""
     for path in gen.iterdir():
@@ -596,11 +611,14 @@ def _claim(owners: dict[str, str], doc: Document, relpath: str) -> None:
 class ReadSession:
     """A reader's hold on the index: opened once and reused while the index stays as it
     was, reopened when ``live`` points at another generation or a writer committed to it.
-    Reading never writes."""
+    It keeps one searcher (and what it worked out once, such as the files the index holds)
+    for as long as the index is the same. Reading never writes."""
 
     def __init__(self, store: IndexStore) -> None:
         self.store = store
         self._open: tuple[tuple[str, int], object] | None = None
+        self._searcher = None
+        self._records: dict[str, dict] | None = None
 
     def index(self):
         """The live Whoosh index, current as of this call."""
@@ -617,5 +635,26 @@ class ReadSession:
                 if not is_damage(exc):
                     raise
         ix = self.store.open()
+        self.close()
         self._open = ((target, ix.latest_generation()), ix)
         return ix
+
+    def searcher(self):
+        """A searcher of the live index, kept open while the index stays as it was."""
+        ix = self.index()
+        if self._searcher is None:
+            self._searcher = ix.searcher()
+        return self._searcher
+
+    def indexed_files(self) -> dict[str, dict]:
+        """file -> its stored document record (``IndexStore.indexed_files``), read once per
+        version of the index."""
+        self.index()
+        if self._records is None:
+            self._records = self.store.indexed_files(self.index())
+        return self._records
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher, self._records = None, None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .analysis import char_sequence
 from .language import HAN, fold_han
@@ -80,7 +81,7 @@ def rank_key(shape: QueryShape, text: str) -> tuple[str, int]:
     """How well a clause's text matches the query (phrase, near, all or some), and how many
     of the query's words it holds: more of them come first within a level."""
     tokens = _tokens(text)
-    if _contiguous(shape.tokens, tokens):
+    if contiguous(shape.tokens, tokens):
         return "phrase", len(shape.words)
     places = [_occurrences(word, tokens) for word in shape.words]
     held = sum(1 for p in places if p)
@@ -94,19 +95,29 @@ def _tokens(text: str) -> list[str]:
     return list(char_sequence(text))
 
 
-def _contiguous(query: tuple[str, ...], tokens: list[str]) -> bool:
+def contiguous(query: tuple[str, ...], tokens) -> bool:
     """The query's tokens one after another in ``tokens``, compounds aside: the run's
     concatenation equals the query's, starting and ending on token boundaries."""
     whole = "".join(query)
-    for i in range(len(tokens)):
-        joined = ""
-        for token in tokens[i:]:
-            joined += token
-            if len(joined) >= len(whole):
-                break
-        if joined == whole:
+    if not whole:
+        return False
+    joined, bounds = _joined(tuple(tokens))
+    at = joined.find(whole)
+    while at >= 0:
+        if at in bounds and at + len(whole) in bounds:
             return True
+        at = joined.find(whole, at + 1)
     return False
+
+
+@lru_cache(maxsize=4096)
+def _joined(tokens: tuple[str, ...]) -> tuple[str, frozenset[int]]:
+    """The tokens run together, and the offsets where one starts or ends."""
+    bounds, at = {0}, 0
+    for token in tokens:
+        at += len(token)
+        bounds.add(at)
+    return "".join(tokens), frozenset(bounds)
 
 
 def _occurrences(word: tuple[str, ...], tokens: list[str]) -> list[tuple[int, int]]:

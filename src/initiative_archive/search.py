@@ -17,12 +17,14 @@ clause; past a limit the query is refused with a hint rather than holding the te
 
 from __future__ import annotations
 
+import copy as _copy
 import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from whoosh import qparser
-from whoosh.collectors import FilterCollector, UnlimitedCollector, WrappingCollector
+from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 from whoosh.query import (
     And,
     DisjunctionMax,
@@ -45,13 +47,14 @@ from .index import DAMAGE
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
-from .ranking import LEVELS, query_shape, rank_key
+from .ranking import LEVELS, contiguous, query_shape, rank_key
 
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _FIELD_OR_OPERATOR = re.compile(r"\b\w+:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|[()*?~^]")
 _ASCII_WORDS = re.compile(r"[a-z]+")
 _HAN_ONLY = re.compile("[\u3400-\u9fff]+")
+_LONE_HAN = re.compile("(?<![\u3400-\u9fff])[\u3400-\u9fff](?![\u3400-\u9fff])")
 _FIELD_VALUE = re.compile(r"\b\w+:(?:\([^)]*\)|\"[^\"]*\"|\S+)")  # never corrected
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _FIELD_ALIASES = {"doc_id": ["doc"], "text": ["clause"], "label": [], "title": ["alias"]}
@@ -77,19 +80,17 @@ class Budget:
 
 
 class _DeadlineCollector(WrappingCollector):
-    """Checks the budget before scoring each matching clause."""
+    """Checks the budget every 64 matching clauses, before scoring them."""
 
     def __init__(self, child, budget: Budget) -> None:
         super().__init__(child)
         self.budget = budget
 
     def collect_matches(self) -> None:
-        for sub_docnum in self.child.matches():
+        for n, sub_docnum in enumerate(self.child.matches()):
+            if not n & 63:
+                self.budget.check()
             self.collect(sub_docnum)
-
-    def collect(self, sub_docnum):
-        self.budget.check()
-        return self.child.collect(sub_docnum)
 
 
 @dataclass
@@ -122,9 +123,39 @@ class Filters:
         return And(parts)
 
 
+class _WordsAndPhrases(qparser.MultifieldPlugin):
+    """A bare word is looked up in ``text`` (jieba's words and every bigram of a Han run, so
+    its parts are found), a lone Han character in ``chars`` as well (it need not be a word of
+    its own), and a quoted phrase in ``chars``, where it must stand as one contiguous run.
+    Each lookup in a field costs a pass over its postings, so none is made twice."""
+
+    def __init__(self) -> None:
+        super().__init__(["text", "chars"])
+
+    def do_multifield(self, parser, group):
+        for i, node in enumerate(group):
+            if isinstance(node, qparser.syntax.GroupNode):
+                group[i] = self.do_multifield(parser, node)
+            elif node.has_fieldname and node.fieldname is None:
+                if isinstance(node, qparser.PhrasePlugin.PhraseNode):
+                    fields = ["chars"]
+                elif _LONE_HAN.search(getattr(node, "text", "") or ""):
+                    fields = ["text", "chars"]
+                else:
+                    fields = ["text"]
+                copies = []
+                for name in fields:
+                    copy = _copy.copy(node)
+                    copy.set_fieldname(name)
+                    copies.append(copy)
+                group[i] = copies[0] if len(copies) == 1 else self.group(copies)
+        return group
+
+
 def make_parser(schema, match: str = "any") -> qparser.QueryParser:
     group = qparser.AndGroup if match == "all" else qparser.OrGroup.factory(0.9)
-    parser = qparser.MultifieldParser(["text", "chars"], schema, group=group)
+    parser = qparser.QueryParser(None, schema, group=group)
+    parser.add_plugin(_WordsAndPhrases())
     parser.add_plugin(qparser.FieldAliasPlugin(_FIELD_ALIASES))
     return parser
 
@@ -318,28 +349,28 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
     return re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text, count=1)
 
 
-def run_search(ix, text: str, filters: Filters, limit: int | None = 10, match: str = "any",
+def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, match: str = "any",
                nested: bool = False, limits: QueryLimits = DEFAULT_LIMITS,
                glossary=None) -> SearchResult:
-    """Search the index ``ix``; ``limit=None`` returns every hit. Answers or raises QueryError
-    within about ``limits.seconds``. A ``glossary`` expands the query across languages."""
+    """Search with an open Whoosh ``searcher``; ``limit=None`` returns every hit. Answers or
+    raises QueryError within about ``limits.seconds``. A ``glossary`` expands the query across
+    languages."""
     budget = Budget(limits.seconds)
     notices = balance_quotes(text)[1]
-    with ix.searcher() as searcher:
-        units, query, unread = _matching_units(searcher, text, filters, match, nested, limits,
-                                               budget, glossary)
-        shown = units if limit is None else units[:limit]
-        hits = []
-        for u in shown:
-            budget.check()
-            hits.append(Hit(clause=clause_from_stored(u), doc_title=u.get("doc_title", ""),
-                            date=u.get("date", ""), kind=u.get("kind", ""),
-                            score=float(u["score"] or 0.0),
-                            highlights=highlight_spans(u.get("text", ""), query),
-                            match=u.get("match", ""), via=u.get("via", "")))
-        suggestion = None
-        if not any(u.get("match", "some") != "some" for u in units):
-            suggestion = _better_suggestion(searcher, text, filters, units, limits, budget)
+    units, query, unread = _matching_units(searcher, text, filters, match, nested, limits,
+                                           budget, glossary)
+    shown = units if limit is None else units[:limit]
+    hits = []
+    for u in shown:
+        budget.check()
+        hits.append(Hit(clause=clause_from_stored(u), doc_title=u.get("doc_title", ""),
+                        date=u.get("date", ""), kind=u.get("kind", ""),
+                        score=float(u["score"] or 0.0),
+                        highlights=highlight_spans(u.get("text", ""), query),
+                        match=u.get("match", ""), via=u.get("via", "")))
+    suggestion = None
+    if not any(u.get("match", "some") != "some" for u in units):
+        suggestion = _better_suggestion(searcher, text, filters, units, limits, budget)
     return SearchResult(query=text, total=len(units) + unread, hits=hits, suggestion=suggestion,
                         notices=notices)
 
@@ -360,21 +391,11 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     query = parse_query(text, searcher.schema, "any" if shape else match, limits)
     mentions = glossary.mentions(text) if glossary is not None and shape else []
     concepts = list({m.concept.id: m.concept for m in mentions}.values())
-    stating: dict[str, set[int]] = {}  # concept id -> the clauses that state it, or one it includes
-    itself: set[int] = set()  # the clauses that state a query concept itself, not a related one
     if concepts:
         chinese = bool(_HAN_ONLY.search(text))
-        groups = {c.id: _concept_query([c, *(glossary[r] for r in c.related if r in glossary)],
-                                       searcher.reader(), chinese)
-                  for c in concepts}
-        query = Or([query, Or(list(groups.values()), boost=0.5)])
-        stating = {cid: set(searcher.docs_for_query(group)) for cid, group in groups.items()}
-        for c in concepts:
-            if c.related:
-                itself |= set(searcher.docs_for_query(
-                    _concept_query([c], searcher.reader(), chinese, every_variant=True)))
-            else:
-                itself |= stating[c.id]
+        groups = [_concept_query([c, *_related(c, glossary)], searcher.reader(), chinese)
+                  for c in concepts]
+        query = Or([query, Or(groups, boost=0.5)])
     try:
         query = budget_query(query, searcher.reader(), limits, budget)
     except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
@@ -382,6 +403,11 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     ranked, unread = _ranked(searcher, query, filters, budget, limits.rank_depth)
     if not ("heading" in filters.roles or "title:" in text.lower()):
         ranked = [u for u in ranked if u.get("role") != "heading"]
+    # concept id -> the clauses read that state it, or one it includes; and the clauses that
+    # state a query concept itself, not a related one (read off their tokens, not the index)
+    stating = {c.id: {u["docnum"] for u in ranked
+                      if _states(u, [c, *_related(c, glossary)])} for c in concepts}
+    itself = {u["docnum"] for u in ranked if _states(u, concepts)}
     if shape is not None:
         covers_query = _covered_words(shape, text, mentions) == len(shape.words)
         for u in ranked:
@@ -399,12 +425,17 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     return units, query, (unread if match != "all" else 0)
 
 
-def _concept_query(concepts, reader, chinese_query: bool, every_variant: bool = False) -> Query:
+def _related(concept, glossary) -> list:
+    return [glossary[r] for r in concept.related if r in glossary]
+
+
+def _concept_query(concepts, reader, chinese_query: bool) -> Query:
     """One synonym group for a concept (with the concepts it includes): its variants, of which
     the best-scoring counts, not their sum. Every variant in the other language; in the
     query's own language only those that are one word of the index (an English stem, a Chinese
-    word jieba gave), since a phrase of common words costs far more to match than it adds
-    (``every_variant`` takes them all, to tell which clauses state the concept itself)."""
+    word jieba gave), since the query's own words already find the rest. A variant of several
+    words asks for all of them in the ``text`` field, which is far cheaper than a phrase; which
+    clauses state it as a run is read off their tokens afterwards (``_states``)."""
     variants: list[Query] = []
     own, other = ("zh_hans", "en") if chinese_query else ("en", "zh_hans")
     names = {**{v: True for c in concepts for v in getattr(c, other)},
@@ -418,9 +449,24 @@ def _concept_query(concepts, reader, chinese_query: bool, every_variant: bool = 
             variants.append(Term("text", words[0]))
         elif _HAN_ONLY.fullmatch(joined) and reader.doc_frequency("text", joined):
             variants.append(Term("text", joined))
-        elif any_form or every_variant:
-            variants.append(Phrase("chars", list(words)))
+        elif any_form:
+            terms = list(dict.fromkeys(t for t, _, _ in analyze(name, "words")))
+            variants.append(And([Term("text", t) for t in terms]))
+    variants = list(dict.fromkeys(variants))  # spellings that read the same cost once
     return DisjunctionMax(variants) if variants else NullQuery
+
+
+def _states(unit: dict, concepts) -> bool:
+    """Whether a unit's text names one of ``concepts`` in either language, as a run of
+    tokens (inter-library = interlibrary, as ``phrase`` reads it)."""
+    tokens = char_sequence(unit.get("text", ""))
+    return any(contiguous(variant, tokens) for c in concepts for variant in _variant_tokens(c))
+
+
+@lru_cache(maxsize=4096)
+def _variant_tokens(concept) -> tuple[tuple[str, ...], ...]:
+    names = dict.fromkeys(concept.en + concept.zh_hans + concept.zh_hant)
+    return tuple(t for t in (char_sequence(n) for n in names) if t)
 
 
 def _covered_words(shape, text: str, mentions) -> int:
@@ -459,15 +505,15 @@ def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
 def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
             ) -> tuple[list[dict], int]:
     """The ``depth`` best-scoring matching clauses' stored fields and scores, best first, and
-    how many more clauses match (scored, never read), within the budget."""
-    collector = FilterCollector(_DeadlineCollector(UnlimitedCollector(), budget),
-                                filters.query())
+    how many more clauses match (scored and counted, never read), within the budget."""
+    top = TopCollector(limit=max(depth, 1), usequality=False)  # counts every match
+    collector = FilterCollector(_DeadlineCollector(top, budget), allowed(searcher, filters))
     try:
         searcher.search_with_collector(query, collector)
-        results = collector.results()
-        top = [dict(hit.fields(), score=hit.score, docnum=hit.docnum)
-               for hit in results[:depth]]
-        return top, max(0, len(results) - depth)
+        reader = searcher.reader()
+        best = [dict(reader.stored_fields(docnum), score=score, docnum=docnum)
+                for score, docnum in collector.results().top_n[:depth]]
+        return best, max(0, top.count() - len(best))
     except QueryError:
         raise
     except Exception as exc:  # Whoosh raises assorted errors on odd queries; I/O is damage
@@ -475,6 +521,18 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
             raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
         raise IndexMissingError(f"the index is damaged ({type(exc).__name__}: {exc})",
                                 "run 'initiative-archive index --rebuild'") from None
+
+
+def allowed(searcher, filters: Filters):
+    """The clauses ``filters`` let through, as a set of document numbers, worked out once per
+    open index: each query then tests membership instead of intersecting posting lists."""
+    cache = searcher.reader().__dict__.setdefault("_allowed_by_filters", {})
+    key = repr(filters)
+    if key not in cache:
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = set(searcher.docs_for_query(filters.query()))  # Whoosh takes a set
+    return cache[key]
 
 
 @dataclass
