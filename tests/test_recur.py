@@ -103,9 +103,9 @@ def test_recur_links_the_labelled_pairs_precision_first(shipped):
     figures = {kind: rates(linked, kind) for kind in ("en-en", "zh-zh", "en-zh", None)}
     print("recur on the labelled pairs:", figures)
     overall = figures[None]
-    assert overall["precision"] >= 0.9 and overall["recall"] >= 0.77, figures
-    assert figures["zh-zh"]["precision"] >= 0.9 and figures["zh-zh"]["recall"] >= 0.8, figures
-    assert figures["en-zh"]["precision"] >= 0.9 and figures["en-zh"]["recall"] >= 0.55, figures
+    assert overall["precision"] >= 0.9 and overall["recall"] >= 0.81, figures
+    assert figures["zh-zh"]["precision"] >= 0.9 and figures["zh-zh"]["recall"] >= 0.85, figures
+    assert figures["en-zh"]["precision"] >= 0.9 and figures["en-zh"]["recall"] >= 0.7, figures
     assert figures["en-en"]["precision"] >= 0.9 and figures["en-en"]["recall"] >= 0.5, figures
 
 
@@ -117,7 +117,7 @@ def test_the_shipped_model_was_chosen_for_precision_on_held_out_pairs():
     shipped = model()
     assert set(shipped["weights"]) == set(FEATURES)
     held_out = shipped["out_of_fold"]
-    assert held_out["all"]["precision"] >= 0.9 and held_out["all"]["recall"] >= 0.75, held_out
+    assert held_out["all"]["precision"] >= 0.9 and held_out["all"]["recall"] >= 0.8, held_out
     assert set(shipped["thresholds"]) == {"zh", "en", "cross"}
 
 

@@ -59,6 +59,8 @@ class Profile:
     concepts: frozenset[str]
     ancestors: tuple[str, ...] = ()
     vector: dict[str, float] = field(default_factory=dict, compare=False)  # tf-idf, unit length
+    #: the concepts with the broader ones they imply (see ``widen``)
+    wide: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -97,8 +99,30 @@ def profile(clause: Clause, document: Document, concepts: ConceptFinder,
             ancestors: tuple[str, ...] = (), idf: dict[str, float] | None = None) -> Profile:
     script = script_of(clause.text)
     grams = wording(clause.text, script)
-    return Profile(clause, document, script, grams, frozenset(concepts(clause.text)), ancestors,
-                   _unit_vector(grams, idf or {}))
+    named = frozenset(concepts(clause.text))
+    return Profile(clause, document, script, grams, named, ancestors,
+                   _unit_vector(grams, idf or {}), widen(named))
+
+
+@lru_cache(maxsize=1)
+def _broader() -> dict[str, frozenset[str]]:
+    """Each concept's broader concepts: those that list it as ``related`` in the glossary
+    (inter-library loan is a way of resource sharing and of inter-library cooperation)."""
+    from .glossary import load_glossary
+
+    up: dict[str, set[str]] = {}
+    for concept in load_glossary():
+        for narrower in concept.related:
+            up.setdefault(narrower, set()).add(concept.id)
+    return {k: frozenset(v) for k, v in up.items()}
+
+
+def widen(concepts: frozenset[str]) -> frozenset[str]:
+    """The concepts a clause names with the broader ones they imply, one step up: an
+    initiative's "collaborative resource building and sharing" states resource sharing, as a
+    law's 资源共享 does, though neither names the other's term."""
+    broader = _broader()
+    return concepts.union(*(broader.get(c, frozenset()) for c in concepts))
 
 
 def inverse_frequencies(gram_sets: Iterable[frozenset[str]]) -> dict[str, float]:
@@ -130,7 +154,7 @@ _FEE = re.compile(r"收费|费用|\bfees?\b|\bcharges?\b", re.IGNORECASE)
 FEATURES = ("wording_dice", "wording_containment", "wording_weighted", "concepts_cosine",
             "concepts_shared", "same_script", "penalty_differs", "both_penalty",
             "modality_differs", "fee_differs", "length_ratio", "meaning", "meaning_cross",
-            "nearest_min", "nearest_max", "nearest_cross")
+            "nearest_min", "nearest_max", "nearest_cross", "wide_cosine", "wide_containment")
 
 
 @dataclass(frozen=True)
@@ -160,6 +184,9 @@ def features(a: Profile, b: Profile, meaning: Meaning | None = None) -> dict[str
     weighted = sum(w * b.vector.get(g, 0.0) for g, w in a.vector.items()) if same else 0.0
     one_script = a.script == b.script
     near = sorted((meaning.nearest_a, meaning.nearest_b))
+    wide = len(a.wide & b.wide)
+    smaller = min(len(a.wide), len(b.wide))
+    cross = a.script != b.script and smaller > 0
     return {
         "wording_weighted": weighted,
         "wording_dice": 2 * len(common) / (len(a.grams) + len(b.grams)) if same else 0.0,
@@ -181,6 +208,12 @@ def features(a: Profile, b: Profile, meaning: Meaning | None = None) -> dict[str
         "nearest_min": near[0] if one_script else 0.0,
         "nearest_max": near[1] if one_script else 0.0,
         "nearest_cross": 0.0 if one_script else near[1],
+        # Across languages, where no wording is shared: concepts with the broader ones they
+        # imply, and containment, because a broad proposal (Nanning's fields of cooperation)
+        # is restated piece by piece by narrower articles. (Within one language they added
+        # nothing out of fold: the wording already says it.)
+        "wide_cosine": wide / math.sqrt(len(a.wide) * len(b.wide)) if cross else 0.0,
+        "wide_containment": wide / smaller if cross else 0.0,
     }
 
 
@@ -198,7 +231,7 @@ def similarity(a: Profile, b: Profile, meaning: Meaning | None = None
     weights = model()["weights"]
     z = model()["intercept"] + sum(weights[name] * values[name] for name in FEATURES)
     score = 1 / (1 + math.exp(-z))
-    shared = sorted(a.concepts & b.concepts)
+    shared = sorted(a.wide & b.wide)
     by = _strongest(values, a.script == b.script)
     if a.script == b.script:
         shared += sorted(a.grams & b.grams, key=len, reverse=True)[:8]
@@ -222,7 +255,7 @@ def related(a: Profile, b: Profile, meaning: Meaning | None = None) -> bool:
     pairs."""
     if meaning and meaning.cosine >= model()["candidates"][_side(a, b)]:
         return True
-    shared = len(a.concepts & b.concepts)
+    shared = len(a.wide & b.wide)
     if a.script != b.script:
         return shared > 0
     if not a.grams or not b.grams:
