@@ -434,35 +434,33 @@ class Theme:
 def themes(profiles: list[Profile], dated: Callable[[Document], str],
            thresholds: dict[str, float] | None = None, min_documents: int = 2,
            embeddings: Embeddings | None = None) -> list[Theme]:
-    """Groups of top-level clauses linked to each other across documents (each clause joins
-    the group of the clause it is most similar to, so a chain never drifts through weak
-    links), with the concepts most of them share and the first and last date they appear."""
+    """Groups of top-level clauses linked to each other across documents, with the concepts
+    most of them share and the first and last date they appear.
+
+    Groups grow by majority linkage: two groups join only when at least half of the pairs
+    between them (clauses of different documents) are links, the best-linked first. Joining
+    on any one link (single linkage) let a clause on funding chain a volunteer clause to a
+    commendation clause, and the largest group became a bag of everything."""
     units = top_level(profiles)
-    parent = list(range(len(units)))
     near = Meanings(profiles, embeddings)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    linked: dict[tuple[int, int], float] = {}
     for i, unit in enumerate(units):
-        best, best_score = None, 0.0
-        for j, other in enumerate(units):
+        for j in range(i + 1, len(units)):
+            other = units[j]
             if other.document.id == unit.document.id:
                 continue
             meaning = near.between(unit, other)
             if not related(unit, other, meaning):
                 continue
             score, _, _ = similarity(unit, other, meaning)
-            if score >= threshold_for(unit, other, thresholds) and score > best_score:
-                best, best_score = j, score
-        if best is not None:
-            parent[find(i)] = find(best)
+            if score >= threshold_for(unit, other, thresholds):
+                linked[i, j] = score
+    group = list(range(len(units)))
+    for i, j in _majority_merges(units, linked):
+        group = [i if g == j else g for g in group]
     groups: dict[int, list[Profile]] = {}
     for i, unit in enumerate(units):
-        groups.setdefault(find(i), []).append(unit)
+        groups.setdefault(group[i], []).append(unit)
     out = []
     for members in groups.values():
         if len({p.document.id for p in members}) < min_documents:
@@ -478,3 +476,33 @@ def themes(profiles: list[Profile], dated: Callable[[Document], str],
                          concepts, dates[0] if dates else "", dates[-1] if dates else ""))
     return sorted(out, key=lambda t: (-len({p.document.id for p in t.members}),
                                       -len(t.members), t.first))
+
+
+def _majority_merges(units: list[Profile], linked: dict[tuple[int, int], float]
+                     ) -> list[tuple[int, int]]:
+    """The joins of average linkage over links (1) and non-links (0): (kept group, joined
+    group) in order, while some two groups are linked by at least half their cross-document
+    pairs; ties go to the higher mean probability."""
+    members = {i: [i] for i in range(len(units))}
+    merges = []
+    while True:
+        tally: dict[tuple[int, int], list[float]] = {}
+        owner = {m: g for g, ms in members.items() for m in ms}
+        for (i, j), score in linked.items():
+            a, b = sorted((owner[i], owner[j]))
+            if a != b:
+                tally.setdefault((a, b), [0, 0.0])
+                tally[a, b][0] += 1
+                tally[a, b][1] += score
+        best, best_key = None, (0.5, 0.0)
+        for (a, b), (count, total) in tally.items():
+            pairs = sum(units[x].document.id != units[y].document.id
+                        for x in members[a] for y in members[b])
+            key = (count / pairs, total / count)
+            if key >= best_key:
+                best, best_key = (a, b), key
+        if best is None:
+            return merges
+        a, b = best
+        members[a] += members.pop(b)
+        merges.append((a, b))
