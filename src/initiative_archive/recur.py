@@ -6,7 +6,8 @@ Each clause is profiled by what it can be compared on:
 * its wording: Chinese as character bigrams (traditional folded to simplified), English as word
   stems without stop words, so a regulation restating a law article shares most of them;
 * its concepts: the glossary's concepts it mentions (glossary.py), in either language, which is
-  what links an English initiative to a Chinese article;
+  what links an English initiative to a Chinese article; each with the broader concepts it
+  implies through the glossary's ``related`` links (共建共享 states resource sharing);
 * its meaning: a multilingual sentence embedding (embedding.py), computed only for recur,
   compare and themes and cached outside the index, so that two clauses saying one thing in
   other words, or in the other language, are near each other.
