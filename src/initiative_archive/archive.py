@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .catalog import Entry
 from .cite import Citable
@@ -28,9 +28,11 @@ from .index import IndexStore, Progress, ReadSession, UpdateReport, _quiet
 from .meetings import Record, find_record, load_records
 from .model import Clause, Document, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
-from .recur import Comparison, Profile, Recurrence, Theme
 from .search import Explanation, Filters, explain, run_search
 from .verify import Verdict, across, candidate_query, judge
+
+if TYPE_CHECKING:  # recurrence is loaded by the commands that use it, not by a search
+    from .recur import Comparison, Profile, Recurrence, Theme
 
 CANDIDATES = 30  # clauses the index proposes for a quotation check
 

@@ -78,7 +78,7 @@ FIRST_BUILD_WAIT = 30.0
 MAX_BUILD_PROCESSES = 4
 PARALLEL_BUILD_FILES = 40  # below this a build is quicker in one process than in several
 _GENERATION = re.compile(r"gen-\d+-\d+")
-_WHOOSH_FILE = re.compile(r"FORMAT|_?MAIN[_.][\w.-]*")  # contents, segments, lock, temp
+_WHOOSH_FILE = re.compile(r"FORMAT|FILES-\d+\.json|_?MAIN[_.][\w.-]*")  # ours, Whoosh's
 _WHOOSH_TEMP = "MAIN.tmp"  # the folder of a Whoosh writer's pool, left when it is killed
 _TOC_TEMP = re.compile(r"_MAIN_\d+\.toc\.\w+")  # a table of contents a killed commit left
 # A marker's temporary file: atomic.py's name (``.<name>.<random>.tmp``), or an earlier
@@ -250,8 +250,15 @@ class IndexStore:
     # -- what changed ------------------------------------------------------------------------
 
     def indexed_files(self, ix=None) -> dict[str, dict]:
-        """file -> its stored document record, from the live index."""
+        """file -> its stored document record, from the live index: read from the list the
+        last writer left beside this version of the index, else from the index itself."""
         ix = ix or self.open()
+        listed = _read_file_list(ix)
+        if listed is not None:
+            return listed
+        return self._records_in(ix)
+
+    def _records_in(self, ix) -> dict[str, dict]:
         try:
             with ix.searcher() as searcher:
                 return {f["file"]: dict(f) for f in searcher.documents(record="document")}
@@ -260,6 +267,21 @@ class IndexStore:
                 raise
             raise IndexMissingError(f"the index in {self.root} is damaged ({exc})",
                                     "run 'initiative-archive index --rebuild'") from None
+
+    def _list_files(self, gen: Path) -> None:
+        """Leave beside a committed version of the index the records of the files it holds,
+        so that a search sees whether the corpus changed without reading the index. Named by
+        Whoosh's generation, so a list never describes another version."""
+        ix = whoosh_index.open_dir(str(gen))
+        number = ix.latest_generation()
+        records = self._records_in(ix)
+        try:
+            write_atomic(gen / f"FILES-{number}.json", json.dumps(records).encode("utf-8"))
+        except OSError:
+            return  # a full disk, say: readers read the records from the index instead
+        for old in gen.glob("FILES-*.json"):
+            if old.name != f"FILES-{number}.json" and not old.is_symlink():
+                old.unlink(missing_ok=True)
 
     @staticmethod
     def stale_files(corpus: Corpus, indexed: dict[str, dict]
@@ -391,6 +413,7 @@ class IndexStore:
                 self._add(writer, corpus, doc, f)
                 report.added.append(doc.id)
         (gen / "FORMAT").write_text(json.dumps({"format": index_format(), "built_by": __version__}))
+        self._list_files(gen)
         _fsync_tree(gen)
         return report
 
@@ -433,7 +456,7 @@ class IndexStore:
         if self.format() != index_format():
             return f"has format {self.format()}, this version reads {index_format()}"
         try:
-            self.indexed_files()
+            self._records_in(self.open())
         except IndexMissingError:
             return "was damaged"
         return None
@@ -445,6 +468,8 @@ class IndexStore:
         changed, gone = self.stale_files(corpus, indexed)
         report.unchanged = len(indexed_files(corpus)) - len(changed)
         if not changed and not gone:
+            if _read_file_list(ix) is None:  # an index built before the lists were kept
+                self._list_files(Path(os.path.realpath(self.live)))
             return report
         stale = {f.relpath for f in changed} | set(gone)
         owners = {r["doc_id"]: path for path, r in indexed.items()
@@ -476,6 +501,7 @@ class IndexStore:
             writer.cancel()
             raise
         writer.commit()
+        self._list_files(Path(os.path.realpath(self.live)))
         return report
 
     @staticmethod
@@ -583,12 +609,25 @@ def _refused(writer, f: CorpusFile, old: dict | None) -> None:
 
 
 def _bulk_writer(ix, files: int):
-    """The writer of a whole build: with many files, Whoosh's multi-process writer, which
-    analyses (jieba) and writes a segment in each worker and keeps the segments unmerged."""
-    procs = min(os.cpu_count() or 1, MAX_BUILD_PROCESSES)
-    if procs < 2 or files < PARALLEL_BUILD_FILES:
+    """The writer of many files: one worker process a core (``bulk_writer``); a few files
+    are written quicker in this process than by starting workers."""
+    processes = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                    else os.cpu_count() or 1, MAX_BUILD_PROCESSES)
+    if processes < 2 or files < PARALLEL_BUILD_FILES:
         return ix.writer()
-    return ix.writer(procs=procs, multisegment=True, limitmb=256)
+    from .bulk_writer import bulk_writer
+
+    return bulk_writer(ix, processes, limitmb=256)
+
+
+def _read_file_list(ix) -> dict[str, dict] | None:
+    """The records ``IndexStore._list_files`` left for this version of ``ix``, or None."""
+    try:
+        path = Path(ix.storage.folder) / f"FILES-{ix.latest_generation()}.json"
+        listed = json.loads(path.read_bytes())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return listed if isinstance(listed, dict) else None
 
 
 def _fsync_tree(gen: Path) -> None:

@@ -452,8 +452,23 @@ def _concept_query(concepts, reader, chinese_query: bool) -> Query:
         elif any_form:
             terms = list(dict.fromkeys(t for t, _, _ in analyze(name, "words")))
             variants.append(And([Term("text", t) for t in terms]))
-    variants = list(dict.fromkeys(variants))  # spellings that read the same cost once
-    return DisjunctionMax(variants) if variants else NullQuery
+    return DisjunctionMax(_fewest(variants)) if variants else NullQuery
+
+
+def _fewest(variants: list[Query]) -> list[Query]:
+    """The variants less those that cost a pass over postings and find nothing new: the
+    same terms again (spellings that read alike), or every term of a shorter variant and
+    more (what 'resource sharing' finds, 'sharing of library resources' adds nothing to)."""
+    kept: list[tuple[frozenset, Query]] = []
+    for variant in sorted(variants, key=lambda q: len(_terms_of(q))):
+        terms = _terms_of(variant)
+        if not any(seen <= terms for seen, _ in kept):
+            kept.append((terms, variant))
+    return [variant for _, variant in kept]
+
+
+def _terms_of(query: Query) -> frozenset:
+    return frozenset((leaf.fieldname, leaf.text) for leaf in _leaves(query))
 
 
 def _states(unit: dict, concepts) -> bool:
@@ -507,7 +522,8 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
     """The ``depth`` best-scoring matching clauses' stored fields and scores, best first, and
     how many more clauses match (scored and counted, never read), within the budget."""
     top = TopCollector(limit=max(depth, 1), usequality=False)  # counts every match
-    collector = FilterCollector(_DeadlineCollector(top, budget), allowed(searcher, filters))
+    allow, hidden = allowed(searcher, filters)
+    collector = FilterCollector(_DeadlineCollector(top, budget), allow=allow, restrict=hidden)
     try:
         searcher.search_with_collector(query, collector)
         reader = searcher.reader()
@@ -523,15 +539,21 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
                                 "run 'initiative-archive index --rebuild'") from None
 
 
-def allowed(searcher, filters: Filters):
-    """The clauses ``filters`` let through, as a set of document numbers, worked out once per
-    open index: each query then tests membership instead of intersecting posting lists."""
+def allowed(searcher, filters: Filters) -> tuple[set[int] | None, set[int]]:
+    """The clauses ``filters`` let through (None: any clause) and the records never shown
+    (files' records, and meetings unless asked for), as sets of document numbers worked out
+    once per open index: each query then tests membership instead of intersecting posting
+    lists, and the common case, no filter, reads only the few records to leave out."""
     cache = searcher.reader().__dict__.setdefault("_allowed_by_filters", {})
     key = repr(filters)
     if key not in cache:
         if len(cache) > 32:
             cache.clear()
-        cache[key] = set(searcher.docs_for_query(filters.query()))  # Whoosh takes a set
+        narrowed = filters.docs or filters.kinds or filters.langs or filters.roles or \
+            filters.date_from or filters.date_to
+        allow = set(searcher.docs_for_query(filters.query())) if narrowed else None
+        hidden = [Term("record", "document")] + ([] if filters.kinds else [Term("kind", "meeting")])
+        cache[key] = allow, set(searcher.docs_for_query(Or(hidden)))  # Whoosh takes sets
     return cache[key]
 
 
