@@ -1,10 +1,10 @@
 """Query -> hits: parsing, filters, BM25F ranking, the smallest matching unit, highlights.
 
-A query is Whoosh's query language (AND, OR, NOT, "phrases", field:value, wildcards). Each bare
-word is looked up in two fields: ``text`` (jieba's sub-words, stemmed English) for recall and
-``chars`` (one token per Han character) where a Chinese word or a quoted phrase must match as a
-contiguous string. By default any word may match and clauses matching more words rank higher
-(``match="all"`` asks for every word).
+A query is Whoosh's query language (AND, OR, NOT, "phrases", field:value, wildcards). A bare
+word is looked up in ``text`` (jieba's sub-words and every Han bigram, stemmed English); a quoted
+phrase in ``chars`` (one token per Han character), where it must match as a contiguous string.
+By default any word may match; a plain query's hits are ranked in match levels (ranking.py).
+Only the best-scoring ``rank_depth`` clauses are read; the others are counted.
 
 An article and its paragraphs and items are all indexed; when several units of one family match,
 the best-scoring one stands for the family, so the reader sees the smallest unit that says it.
