@@ -1,7 +1,10 @@
 """Retrieval quality on the shipped corpus: top-1, top-5, MRR@10 and nDCG@10 per language over
-the graded judgements of bench/relevance.json (see bench/relevance.py for the definitions).
+the graded judgements of bench/relevance.json (see bench/relevance.py for the definitions),
+and across the languages: cross-zh-en (a Chinese query, an English answer) and cross-en-zh (an
+English query, an answer among the Chinese laws), searched with the defaults.
 
 Run: .venv/bin/python bench/evaluate.py [--mirror DIR] [--corpus DIR] [--lang LANG] [--quiet]
+(``--lang cross-zh-en --lang cross-en-zh`` for the cross-language categories alone)
 
 The catalogued laws are not in the repository: by default the committed corpus is copied to a
 temporary folder and the laws are fetched into it from ../shared/sources (or --mirror, a folder

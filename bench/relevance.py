@@ -7,6 +7,15 @@ are third-party texts that the repository never holds, so no file here quotes th
 another document that states the same thing (a Shanghai article restating the national law) is
 acceptable. The file also holds the thresholds under which ``tests/test_relevance.py`` fails.
 
+Two categories measure search across the languages, with the defaults (glossary expansion on):
+``cross-zh-en``, Chinese queries (simplified and traditional) whose answer is an English clause
+of the initiatives, and ``cross-en-zh``, English queries whose answer is an article of the
+Chinese laws. Their judged clauses are all in the other language than the query: a clause in
+the query's own language that states the same thing is found directly, not through translation,
+so it is not credited, and a top-5 there means translation brought the answer into the first
+five. The same query may be judged once per category (``馆际互借`` in zh-Hans has its Chinese
+articles, in cross-zh-en its English clause); within a category, once.
+
 A hit counts as a judged clause when its id is the judged id or lies inside it (judged id +
 ``/``): a paragraph of a judged article is that article. The best clause may lie inside an
 acceptable one: a paragraph judged best, its whole article acceptable (a hit on the article, or
@@ -35,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 JUDGEMENTS = Path(__file__).resolve().with_name("relevance.json")
-LANGS = ("en", "zh-Hans", "zh-Hant", "mixed")
+LANGS = ("en", "zh-Hans", "zh-Hant", "mixed", "cross-zh-en", "cross-en-zh")
 METRICS = ("top1", "top5", "mrr10", "ndcg10")
 K = 10
 BEST, ACCEPTABLE = 2, 1
@@ -196,18 +205,18 @@ def problems(judgements: list[Judgement], clause_ids: set[str],
              third_party_texts: Iterable[str] = ()) -> list[str]:
     """What is wrong with the judgements: unknown languages or clause ids (a retired id must be
     followed to its new one), a clause judged twice or, except the best inside an acceptable
-    one, inside another judged clause of the same query, a query judged twice, or a query that
-    quotes a third-party clause at length."""
+    one, inside another judged clause of the same query, a query judged twice in one language
+    category, or a query that quotes a third-party clause at length."""
     out: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     texts = [t for t in third_party_texts if t]
     for j in judgements:
         where = f"{j.q!r}"
         if j.lang not in LANGS:
             out.append(f"{where}: unknown lang {j.lang!r}")
-        if j.q in seen:
-            out.append(f"{where}: judged twice")
-        seen.add(j.q)
+        if (j.lang, j.q) in seen:
+            out.append(f"{where}: judged twice in {j.lang}")
+        seen.add((j.lang, j.q))
         ids = [j.best, *j.acceptable]
         out += [f"{where}: {cid} is not a clause id" for cid in ids if cid not in clause_ids]
         if len(set(ids)) != len(ids):
@@ -255,9 +264,9 @@ def report(outcomes: list[Outcome], thresholds: dict[str, dict[str, float]] | No
             lines.append(f"[{j.lang}] {j.q!r}: {rank}; first {first}; best {j.best}")
         if lines:
             lines.append("")
-    lines.append(f"{'lang':8} {'n':>4} {'top-1':>7} {'top-5':>7} {'MRR@10':>7} {'nDCG@10':>8}")
+    lines.append(f"{'lang':11} {'n':>4} {'top-1':>7} {'top-5':>7} {'MRR@10':>7} {'nDCG@10':>8}")
     for s in scores.values():
-        lines.append(f"{s.lang:8} {s.n:4d} {s.top1:7.3f} {s.top5:7.3f} {s.mrr10:7.3f} "
+        lines.append(f"{s.lang:11} {s.n:4d} {s.top1:7.3f} {s.top5:7.3f} {s.mrr10:7.3f} "
                      f"{s.ndcg10:8.3f}")
     if thresholds:
         below = shortfalls(scores, thresholds)
