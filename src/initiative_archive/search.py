@@ -389,7 +389,7 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     higher that way, is marked ``via: glossary`` and comes after direct hits of its level."""
     shape = query_shape(text, lambda word: searcher.reader().doc_frequency("text", word) > 0)
     query = parse_query(text, searcher.schema, "any" if shape else match, limits)
-    mentions = glossary.mentions(text) if glossary is not None and shape else []
+    mentions = _outermost(glossary.mentions(text)) if glossary is not None and shape else []
     concepts = list({m.concept.id: m.concept for m in mentions}.values())
     if concepts:
         chinese = bool(_HAN_ONLY.search(text))
@@ -421,6 +421,7 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
         # itself before a concept it includes; more words held first
         ranked.sort(key=lambda u: (-LEVELS.index(u["match"]), bool(u["via"]),
                                    bool(u["via"]) and u["docnum"] not in itself, -u["held"]))
+        ranked = _alternate_translations(ranked)
     units = ranked if nested else smallest_units(ranked)
     return units, query, (unread if match != "all" else 0)
 
@@ -482,6 +483,36 @@ def _states(unit: dict, concepts) -> bool:
 def _variant_tokens(concept) -> tuple[tuple[str, ...], ...]:
     names = dict.fromkeys(concept.en + concept.zh_hans + concept.zh_hant)
     return tuple(t for t in (char_sequence(n) for n in names) if t)
+
+
+def _outermost(mentions: list) -> list:
+    """The mentions not inside a longer one: 亚洲图书馆联盟 is one concept, not also 亚洲 and
+    图书馆联盟, which a clause stating the whole need not name apart."""
+    return [m for m in mentions
+            if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
+                       for o in mentions)]
+
+
+def _alternate_translations(ranked: list[dict]) -> list[dict]:
+    """Hits that state every concept of the query through a translation take every other
+    place among the direct hits ranked above them: in the query's own language the corpus may
+    hold hundreds of clauses sharing a word with it, which would otherwise push the clauses
+    of the other language out of sight."""
+    translated = [u for u in ranked if u["via"] and u["match"] != "some"]
+    if not translated:
+        return ranked
+    chosen = {id(u) for u in translated}
+    direct = [u for u in ranked if id(u) not in chosen]
+    order = {id(u): n for n, u in enumerate(ranked)}
+    out: list[dict] = []
+    while direct or translated:
+        if translated and (not direct or order[id(translated[0])] < order[id(direct[0])]):
+            out.append(translated.pop(0))
+            continue
+        out.append(direct.pop(0))
+        if translated:
+            out.append(translated.pop(0))
+    return out
 
 
 def _covered_words(shape, text: str, mentions) -> int:
