@@ -342,6 +342,18 @@ def _ratio(cosine: float, best: float) -> float:
     return min(1.0, max(0.0, cosine) / best) if best > 0 else 0.0
 
 
+def _link(a: Profile, b: Profile, meanings: Meanings, thresholds: dict[str, float] | None):
+    """(score, by, shared) when clauses of two documents state the same thing, else None:
+    the one test that ``links``, ``compare`` and ``themes`` share."""
+    if a.document.id == b.document.id:
+        return None
+    meaning = meanings.between(a, b)
+    if not related(a, b, meaning):
+        return None
+    score, by, shared = similarity(a, b, meaning)
+    return (score, by, shared) if score >= threshold_for(a, b, thresholds) else None
+
+
 def links(target: Profile, pool: Iterable[Profile],
           thresholds: dict[str, float] | None = None,
           meanings: Meanings | None = None) -> list[Recurrence]:
@@ -353,13 +365,9 @@ def links(target: Profile, pool: Iterable[Profile],
                                 else [*pool, target])
     found = []
     for other in pool:
-        if other.document.id == target.document.id:
-            continue
-        meaning = meanings.between(target, other)
-        if not related(target, other, meaning):
-            continue
-        score, by, shared = similarity(target, other, meaning)
-        if score >= threshold_for(target, other, thresholds):
+        link = _link(target, other, meanings, thresholds)
+        if link is not None:
+            score, by, shared = link
             found.append(Recurrence(other, score, shared, by))
     found.sort(key=lambda r: (-r.score, r.profile.clause.order))
     return found
@@ -447,15 +455,9 @@ def themes(profiles: list[Profile], dated: Callable[[Document], str],
     linked: dict[tuple[int, int], float] = {}
     for i, unit in enumerate(units):
         for j in range(i + 1, len(units)):
-            other = units[j]
-            if other.document.id == unit.document.id:
-                continue
-            meaning = near.between(unit, other)
-            if not related(unit, other, meaning):
-                continue
-            score, _, _ = similarity(unit, other, meaning)
-            if score >= threshold_for(unit, other, thresholds):
-                linked[i, j] = score
+            link = _link(unit, units[j], near, thresholds)
+            if link is not None:
+                linked[i, j] = link[0]
     group = list(range(len(units)))
     for i, j in _majority_merges(units, linked):
         group = [i if g == j else g for g in group]
