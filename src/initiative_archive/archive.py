@@ -249,8 +249,6 @@ class Archive:
         """A document (by id, title or alias), a clause (by id) or a source a document was
         read in (by the id its ``source.citation`` gives), as something to cite: with the PDF
         pages a clause is on, and the source a text was read in."""
-        from dataclasses import replace
-
         from .cite import source_work
         from .readers import pages_of
 

@@ -26,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cores import usable_cores
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -93,7 +95,7 @@ class Embeddings:
 
             # The package's default, 4 BLAS threads, on a 2-core machine made embedding 15x
             # slower (measured): no more threads than cores this process may use.
-            self._model = USE(threads=_cores())
+            self._model = USE(threads=usable_cores(4))
         items = list(todo.items())
         for start in range(0, len(items), BATCH):
             chunk = items[start:start + BATCH]
@@ -133,15 +135,6 @@ class Embeddings:
             write_atomic(self.path, buffer.getvalue())
         except OSError:
             pass
-
-
-def _cores() -> int:
-    import os
-
-    try:
-        return max(1, min(4, len(os.sched_getaffinity(0))))
-    except AttributeError:  # not on Linux
-        return max(1, min(4, os.cpu_count() or 1))
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,7 @@ from . import __version__
 from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
 from .atomic import fsync_folder, write_atomic
 from .clauses import ancestors
+from .cores import usable_cores
 from .corpus import Corpus, CorpusFile, content_hash
 from .errors import CorpusError, IndexMissingError
 from .locking import LOCK_WAIT_SECONDS, file_lock
@@ -611,8 +612,7 @@ def _refused(writer, f: CorpusFile, old: dict | None) -> None:
 def _bulk_writer(ix, files: int):
     """The writer of many files: one worker process a core (``bulk_writer``); a few files
     are written quicker in this process than by starting workers."""
-    processes = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                    else os.cpu_count() or 1, MAX_BUILD_PROCESSES)
+    processes = usable_cores(MAX_BUILD_PROCESSES)
     if processes < 2 or files < PARALLEL_BUILD_FILES:
         return ix.writer()
     from .bulk_writer import bulk_writer

@@ -147,11 +147,35 @@ def _flat(value: Any) -> str:
 
 
 def load_records(corpus_root: Path) -> Records:
+    """The meeting, series and library records, read once while their files stay as they
+    are (a stat of each tells): a timeline asks for them once per document. Treat the
+    result as read-only."""
+    state = _records_state(corpus_root)
+    cached = _LOADED.get(state[0])
+    if cached is not None and cached[0] == state:
+        return cached[1]
     records = Records()
     records.meetings = _read_folder(corpus_root, "meetings", records.problems)
     records.series = _read_folder(corpus_root, "series", records.problems)
     records.libraries = _read_libraries(corpus_root, records.problems)
+    _LOADED[state[0]] = (state, records)
     return records
+
+
+_LOADED: dict[str, tuple[tuple, Records]] = {}
+
+
+def _records_state(corpus_root: Path) -> tuple:
+    paths = [*sorted((corpus_root / "meetings").glob("*.yaml")),
+             *sorted((corpus_root / "series").glob("*.yaml")), corpus_root / "libraries.yaml"]
+    stats = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        stats.append((path.name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    return (str(corpus_root.resolve()), tuple(stats))
 
 
 def _read_libraries(corpus_root: Path, problems: list[CorpusError]) -> list[dict[str, Any]]:
