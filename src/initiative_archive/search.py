@@ -49,6 +49,7 @@ from .model import Clause, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
 from .ranking import LEVELS, contiguous, query_shape, rank_key
 
+TRANSLATION_DEPTH = 50  # clauses found through the glossary read even below the rank depth
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _FIELD_OR_OPERATOR = re.compile(r"\b\w+:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|[()*?~^]")
@@ -401,6 +402,12 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     except (UnicodeError, ValueError, TypeError) as exc:  # Whoosh on odd terms
         raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
     ranked, unread = _ranked(searcher, query, filters, budget, limits.rank_depth)
+    if concepts:  # the translations' own best, which the query's own words may outnumber
+        seen = {u["docnum"] for u in ranked}
+        extra, _ = _ranked(searcher, Or(groups), filters, budget, TRANSLATION_DEPTH)
+        added = [u for u in extra if u["docnum"] not in seen]
+        ranked += added
+        unread = max(0, unread - len(added))
     if not ("heading" in filters.roles or "title:" in text.lower()):
         ranked = [u for u in ranked if u.get("role") != "heading"]
     # concept id -> the clauses read that state it, or one it includes; and the clauses that
@@ -409,19 +416,20 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
                       if _states(u, [c, *_related(c, glossary)])} for c in concepts}
     itself = {u["docnum"] for u in ranked if _states(u, concepts)}
     if shape is not None:
-        covers_query = _covered_words(shape, text, mentions) == len(shape.words)
+        covered = _covered_words(shape, text, mentions) / len(shape.words)
+        other = _other_language(text)
         for u in ranked:
             u["match"], u["held"] = rank_key(shape, u.get("text", ""))
             u["via"] = ""
             if stating and u["match"] in ("some", "all"):
-                _through_concepts(u, stating, covers_query)
+                _through_concepts(u, stating, covered, other)
         if match == "all":
             ranked = [u for u in ranked if u["match"] != "some"]
         # stable: by score within a level; direct before translated, and the query's concept
         # itself before a concept it includes; more words held first
         ranked.sort(key=lambda u: (-LEVELS.index(u["match"]), bool(u["via"]),
                                    bool(u["via"]) and u["docnum"] not in itself, -u["held"]))
-        ranked = _alternate_translations(ranked)
+        ranked = _alternate_translations(ranked, other)
     units = ranked if nested else smallest_units(ranked)
     return units, query, (unread if match != "all" else 0)
 
@@ -493,12 +501,24 @@ def _outermost(mentions: list) -> list:
                        for o in mentions)]
 
 
-def _alternate_translations(ranked: list[dict]) -> list[dict]:
-    """Hits that state every concept of the query through a translation take every other
+def _other_language(text: str) -> str:
+    """The language a query's translations are in: ``en`` for a Chinese query, ``zh`` for
+    an English one, nothing for a query in both."""
+    chinese, latin = bool(_HAN_ONLY.search(text)), bool(_ASCII_WORDS.search(text.lower()))
+    return "en" if chinese and not latin else "zh" if latin and not chinese else ""
+
+
+def _in_language(unit: dict, lang: str) -> bool:
+    return bool(lang) and str(unit.get("lang", "")).split("-")[0] == lang
+
+
+def _alternate_translations(ranked: list[dict], other: str) -> list[dict]:
+    """Hits in the other language that state every concept of the query take every other
     place among the direct hits ranked above them: in the query's own language the corpus may
     hold hundreds of clauses sharing a word with it, which would otherwise push the clauses
     of the other language out of sight."""
-    translated = [u for u in ranked if u["via"] and u["match"] != "some"]
+    translated = [u for u in ranked if u["via"] and _in_language(u, other)
+                  and (u["match"] != "some" or u.get("translates"))]
     if not translated:
         return ranked
     chosen = {id(u) for u in translated}
@@ -521,16 +541,21 @@ def _covered_words(shape, text: str, mentions) -> int:
     return sum(1 for word in shape.words if set(word) <= tokens)
 
 
-def _through_concepts(unit: dict, stating: dict[str, set[int]], covers_query: bool) -> None:
+def _through_concepts(unit: dict, stating: dict[str, set[int]], covered: float,
+                      other: str) -> None:
     """Raise a unit that states every concept of a query its concepts cover (each variant a
-    run of words, so the concept stated as a unit: 'near'), or through a concept it includes;
-    mark a unit that holds none of the query's words but some of its concepts, which then
-    counts as holding one."""
+    run of words, so the concept stated as a unit: 'near'), or through a concept it includes.
+    Mark a unit that holds none of the query's words but some of its concepts, which then
+    counts as holding one; in the other language, where the words no concept covers cannot be
+    found at all, one stating every concept of a query they cover at least a third of is a
+    translation of it (``translates``: it shares the places of ``_alternate_translations``)."""
     found = [cid for cid, docs in stating.items() if unit["docnum"] in docs]
-    if covers_query and len(found) == len(stating):
+    if len(found) == len(stating) and covered == 1:
         unit["match"], unit["via"] = "near", "glossary"
     elif found and unit["held"] == 0:
         unit["via"], unit["held"] = "glossary", 1
+        unit["translates"] = (len(found) == len(stating) and covered >= 1 / 3
+                              and _in_language(unit, other))
 
 
 def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
