@@ -13,6 +13,7 @@ The catalogue is metadata the project wrote; it holds no words of the texts beyo
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,13 +214,15 @@ def catalog_problems(root: Path | str) -> list[str]:
     if not isinstance(items, list):
         return [f"{CATALOG_FILE}: expected a mapping with a 'texts' list"]
     out = [f"{CATALOG_FILE}: {p}" for item in items for p in entry_problems(item)]
-    seen: set[str] = set()
+    seen: dict[str, set[object]] = {"id": set(), "file": set()}
     for item in items:
-        for key in ("id", "file"):
+        for key, values in seen.items():
             value = item.get(key) if isinstance(item, dict) else None
-            if value in seen:
+            if value is None or not isinstance(value, Hashable):
+                continue  # absent, or a list or mapping that entry_problems names
+            if value in values:
                 out.append(f"{CATALOG_FILE}: {key} {value!r} is catalogued twice")
-            seen.add(value)
+            values.add(value)
         doc_id = item.get("id") if isinstance(item, dict) else None
         if doc_id and (root / "documents" / f"{doc_id}.md").exists():
             out.append(f"{CATALOG_FILE}: {doc_id!r} is also a document in documents/ "
