@@ -57,6 +57,20 @@ def test_compare_shows_every_clause_of_the_first_document(run_main, shipped_args
     assert text.code == 0 and "Nanning Initiative" in text.stdout
 
 
+def test_compare_in_two_columns_fits_the_terminal_in_chinese(shipped):
+    """A Chinese character takes two columns of a terminal: the side-by-side view wraps and
+    pads by what the terminal shows, so no line of it is wider than the terminal."""
+    from initiative_archive import render_recur
+    from initiative_archive.render import width
+
+    result = shipped.compare(["beijing-library-regulations-2002",
+                              "shanghai-public-library-regulations-2024"])
+    lines = render_recur.compare_text(result, 100).splitlines()
+    columns = [line for line in lines if "│" in line]
+    assert len(columns) > len(result.rows)  # long clauses take several lines
+    assert all(width(line) <= 100 for line in [lines[0], *columns]), max(columns, key=width)
+
+
 def test_compare_needs_two_to_four_documents(run_main, shipped_args):
     assert run_main(*shipped_args, "compare", "nanning-2012").code == 2
 

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
-import textwrap
 from typing import Any
 
 from . import __version__
 from .archive import ClauseView
 from .recur import Comparison, Profile, Recurrence, Theme
-from .render import finish, to_csv, to_json
+from .render import finish, pad, to_csv, to_json
+from .render import width as columns_of
 
 RECUR_COLUMNS = ["clause_id", "doc_id", "doc_title", "date", "label", "lang", "score", "by",
                  "shared", "text"]
@@ -117,15 +118,53 @@ def compare_text(cmp: Comparison, width: int | None = None) -> str:
     return finish("\n".join(lines).rstrip("\n") + "\n")
 
 
-def _columns(left: str, right: str, width: int) -> list[str]:
-    if width < 100:
+def _columns(left: str, right: str, columns: int) -> list[str]:
+    if columns < 100:
         return [left, f"  ⇄ {right}"]
-    half = (width - 5) // 2
-    a, b = textwrap.wrap(left, half) or [""], textwrap.wrap(right, half) or [""]
+    half = (columns - 5) // 2
+    a, b = _wrap(left, half), _wrap(right, half)
     rows = max(len(a), len(b))
     a += [""] * (rows - len(a))
     b += [""] * (rows - len(b))
-    return [f"{x:<{half}}  │  {y}" for x, y in zip(a, b, strict=True)]
+    return [f"{pad(x, half)}  │  {y}" for x, y in zip(a, b, strict=True)]
+
+
+_CHAR = re.compile(r"(\s*)(\S)")  # each visible character, with the space before it
+
+
+def _wrap(text: str, columns: int) -> list[str]:
+    """Lines of at most ``columns`` terminal columns (a Chinese character takes two): English
+    breaks between words, Chinese between any two characters, as it has no spaces."""
+    words: list[tuple[bool, str]] = []  # (a space before it, the word)
+    for space, ch in _CHAR.findall(text):
+        if words and not space and columns_of(ch) == 1 and columns_of(words[-1][1][-1]) == 1:
+            words[-1] = (words[-1][0], words[-1][1] + ch)
+        else:
+            words.append((bool(space), ch))
+    lines, line = [], ""
+    for space, word in words:
+        joined = f"{line} {word}" if space else line + word
+        if line and columns_of(joined) <= columns:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = word
+        while columns_of(line) > columns:  # a word longer than a line is cut
+            cut = _fit(line, columns)
+            lines.append(line[:cut])
+            line = line[cut:]
+    return [*lines, line] if line else lines or [""]
+
+
+def _fit(text: str, columns: int) -> int:
+    """How many of the first characters of ``text`` fit in ``columns`` (at least one)."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += columns_of(ch)
+        if used > columns:
+            return max(i, 1)
+    return len(text)
 
 
 # -- themes -------------------------------------------------------------------------------------
@@ -151,10 +190,11 @@ def themes_csv(themes: list[Theme]) -> str:
     return to_csv(rows, ["theme", "concepts", "first", "last", "clause_id", "doc_id", "date"])
 
 
-def _clip(text: str, width: int) -> str:
-    """One line of at most ``width`` characters (Chinese has no spaces to cut at)."""
+def _clip(text: str, columns: int) -> str:
+    """One line of at most ``columns`` terminal columns (a Chinese character takes two, and
+    Chinese has no spaces to cut at)."""
     line = " ".join(text.split())
-    return line if len(line) <= width else line[:width - 1] + "…"
+    return line if columns_of(line) <= columns else line[:_fit(line, columns - 1)] + "…"
 
 
 def themes_text(themes: list[Theme]) -> str:
