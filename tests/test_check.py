@@ -69,6 +69,15 @@ def test_check_names_each_problem(broken, relpath, old, new, expected):
     assert any(expected in p for p in problems), problems
 
 
+@pytest.mark.parametrize("key", ["adopted", "promulgated", "amended", "in_force"])
+def test_every_date_of_the_front_matter_is_checked(broken, key):
+    edit(broken / "documents/kunming-2013.md", "date: '2013-11'",
+         f"date: '2013-11'\n{key}: 'soon'")
+    problems = check_corpus(broken)
+    assert f"documents/kunming-2013.md: {key} 'soon' is not an ISO 8601 date" in problems, \
+        problems
+
+
 def test_repeated_clause_numbering_is_reported(broken):
     doc = broken / "documents" / "kunming-2013.md"
     edit(doc, "2. Strengthen the cooperation", "1. Strengthen the cooperation")

@@ -99,7 +99,7 @@ def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
         out.append(f"{where}: file name does not match id {doc.id!r}")
     if doc.date and not ISO_DATE.match(doc.date):
         out.append(f"{where}: date {doc.date!r} is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD)")
-    for key in ("adopted", "amended", "in_force"):
+    for key in (k for k in _DATES if k != "date"):  # date has its own line above
         value = doc.meta.get(key)
         if value and not ISO_DATE.match(str(value)):
             out.append(f"{where}: {key} {value!r} is not an ISO 8601 date")
