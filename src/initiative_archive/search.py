@@ -404,7 +404,8 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     ranked, unread = _ranked(searcher, query, filters, budget, limits.rank_depth)
     if concepts:  # the translations' own best, which the query's own words may outnumber
         seen = {u["docnum"] for u in ranked}
-        extra, _ = _ranked(searcher, Or(groups), filters, budget, TRANSLATION_DEPTH)
+        extra, _ = _ranked(searcher, Or(groups), filters, budget, TRANSLATION_DEPTH,
+                           count=False)
         added = [u for u in extra if u["docnum"] not in seen]
         ranked += added
         unread = max(0, unread - len(added))
@@ -573,11 +574,12 @@ def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
     return suggestion if better else None
 
 
-def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
-            ) -> tuple[list[dict], int]:
+def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int,
+            count: bool = True) -> tuple[list[dict], int]:
     """The ``depth`` best-scoring matching clauses' stored fields and scores, best first, and
-    how many more clauses match (scored and counted, never read), within the budget."""
-    top = TopCollector(limit=max(depth, 1), usequality=False)  # counts every match
+    how many more clauses match (scored and counted, never read), within the budget. Without
+    ``count``, Whoosh may skip blocks of postings that cannot reach the top (the count is 0)."""
+    top = TopCollector(limit=max(depth, 1), usequality=not count)
     allow, hidden = allowed(searcher, filters)
     collector = FilterCollector(_DeadlineCollector(top, budget), allow=allow, restrict=hidden)
     try:
@@ -585,7 +587,7 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
         reader = searcher.reader()
         best = [dict(reader.stored_fields(docnum), score=score, docnum=docnum)
                 for score, docnum in collector.results().top_n[:depth]]
-        return best, max(0, top.count() - len(best))
+        return best, max(0, top.count() - len(best)) if count else 0
     except QueryError:
         raise
     except Exception as exc:  # Whoosh raises assorted errors on odd queries; I/O is damage
