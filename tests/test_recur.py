@@ -166,6 +166,28 @@ def test_embeddings_are_cached_by_text_outside_the_index(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [again.path.name]
 
 
+@pytest.mark.parametrize("damage", ["empty", "garbage", "truncated"])
+def test_a_damaged_embedding_cache_is_ignored_and_rebuilt(tmp_path, damage):
+    """An empty cache file (a full disk), another program's or a cut-off one: recur, compare
+    and themes embed afresh and write the cache again instead of failing."""
+    import io
+
+    import numpy as np
+
+    from initiative_archive.embedding import DIMENSIONS, Embeddings
+
+    stored = io.BytesIO()
+    np.savez(stored, keys=np.array(["0" * 32] * 40, dtype="U32"),
+             vectors=np.ones((40, DIMENSIONS), dtype=np.float32))
+    cache = Embeddings(tmp_path)
+    cache.path.write_bytes({"empty": b"", "garbage": b"not a cache",
+                            "truncated": stored.getvalue()[:4000]}[damage])
+    texts = ["actively promote inter-library loan", "开展馆际互借"]
+    assert cache.missing(texts) == 2
+    assert cache.vectors(texts).shape == (2, DIMENSIONS)
+    assert Embeddings(tmp_path).missing(texts) == 0  # rebuilt
+
+
 def test_search_and_index_never_load_the_embedding_model(shipped_args, tmp_path):
     """Embeddings are for recur, compare and themes only."""
     import subprocess

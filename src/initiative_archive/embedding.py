@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -113,12 +114,13 @@ class Embeddings:
             try:
                 import numpy as np
 
-                with np.load(self.path, allow_pickle=False) as stored:
+                # Our own handle: np.load leaves its file open when the zip is damaged.
+                with open(self.path, "rb") as file, np.load(file, allow_pickle=False) as stored:
                     keys, rows = stored["keys"], stored["vectors"]
                 if rows.shape[1:] == (DIMENSIONS,) and len(keys) == len(rows):
                     self._known = {str(k): row for k, row in zip(keys, rows, strict=True)}
-            except (OSError, ValueError, KeyError, IndexError):
-                pass  # no cache yet, or an unreadable one: it is rebuilt
+            except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile):
+                pass  # no cache yet, or an empty or damaged one: it is rebuilt
         return self._known
 
     def _save(self, known: dict[str, Any]) -> None:
