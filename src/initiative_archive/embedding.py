@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -61,6 +62,9 @@ class Embeddings:
         self.folder = Path(folder)
         self._known: dict[str, Any] | None = None  # key -> vector, read once
         self._model: Any = None
+        # One caller at a time (the web server's themes thread and a request): the vectors
+        # are added to ``_known`` and written out together.
+        self._lock = threading.Lock()
 
     @property
     def path(self) -> Path:
@@ -68,26 +72,29 @@ class Embeddings:
 
     def missing(self, texts: Sequence[str]) -> int:
         """How many distinct texts are not embedded yet (what a first run will compute)."""
-        known = self._load()
-        return len({k for k in map(text_key, texts) if k not in known})
+        with self._lock:
+            known = self._load()
+            return len({k for k in map(text_key, texts) if k not in known})
 
     def vectors(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """One unit-length row per text, in order (cached ones read back, others computed)."""
         import numpy as np
 
-        known = self._load()
         keys = [text_key(t) for t in texts]
-        todo: dict[str, str] = {}
-        for key, text in zip(keys, texts, strict=True):
-            if key not in known:
-                todo.setdefault(key, text)
-        if todo:
-            self._compute(todo, progress)
-        if not keys:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.stack([known[k] for k in keys])
+        with self._lock:
+            known = self._load()
+            todo: dict[str, str] = {}
+            for key, text in zip(keys, texts, strict=True):
+                if key not in known:
+                    todo.setdefault(key, text)
+            if todo:
+                self._compute(todo, progress)
+            if not keys:
+                return np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return np.stack([known[k] for k in keys])
 
     def _compute(self, todo: dict[str, str], progress: Progress | None) -> None:
+        """Embed ``todo`` (key -> text) into the known vectors and save them (lock held)."""
         import numpy as np
 
         known = self._load()
