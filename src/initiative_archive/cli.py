@@ -497,20 +497,20 @@ def fetch_command(ids: tuple[str, ...], mirror: str | None, max_bytes: int, fmt:
         initiative-archive fetch --mirror ../shared/sources
         initiative-archive fetch prc-public-library-law-2018 --mirror https://example.org/laws/
     """
-    from .fetch import fetch
+    from .fetch import UnknownIdsError, fetch_entries, select
 
     catalog = archive.corpus.catalog()
     if mirror is not None and not mirror.strip():
         raise click.BadParameter("an empty mirror names nothing", param_hint="--mirror")
-    unknown = [i for i in ids if catalog.find(i) is None]
-    if unknown:
+    try:
+        entries = select(catalog, list(ids))
+    except UnknownIdsError as exc:
         raise click.BadParameter(
-            f"not catalogued: {', '.join(unknown)} (catalogued: "
-            f"{', '.join(e.id for e in catalog.entries) or 'none'})", param_hint="ID")
+            f"not catalogued: {', '.join(exc.unknown)} (catalogued: "
+            f"{', '.join(exc.catalogued) or 'none'})", param_hint="ID") from None
     limits = dataclasses.replace(_LIMITS, max_bytes=max_bytes)
-    with byte_progress(sum(int(e.get("bytes") or 0) for e in catalog.entries
-                           if not ids or e.id in ids)) as progress:
-        outcomes = fetch(archive.corpus.root, list(ids), mirror, limits, progress)
+    with byte_progress(sum(int(e.get("bytes") or 0) for e in entries)) as progress:
+        outcomes = fetch_entries(catalog, entries, mirror, limits, progress)
     if fmt == "json":
         echo(render.to_json({"texts": [o.to_dict() for o in outcomes]}) + "\n")
     else:

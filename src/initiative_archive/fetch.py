@@ -65,15 +65,25 @@ def _quiet(_id: str, _done: int, _total: int) -> None:
     pass
 
 
+class UnknownIdsError(NotFoundError):
+    """Ids that name no catalogued text."""
+
+    def __init__(self, unknown: list[str], catalogued: list[str]) -> None:
+        super().__init__(f"not in the catalogue: {', '.join(unknown)}; catalogued: "
+                         f"{', '.join(catalogued) or 'none'}")
+        self.unknown = unknown
+        self.catalogued = catalogued
+
+
 def select(catalog: Catalog, ids: list[str]) -> list[Entry]:
-    """The entries named (all of them when none is), in catalogue order."""
+    """The entries named (all of them when none is), in catalogue order. Raises
+    UnknownIdsError when an id is not catalogued, NotFoundError when nothing is."""
+    unknown = [i for i in ids if catalog.find(i) is None]
+    if unknown:
+        raise UnknownIdsError(unknown, [e.id for e in catalog.entries])
     if not catalog.entries:
         raise NotFoundError(f"no catalogued texts in {catalog.root}",
                             "the catalogue is corpus/catalog.yaml")
-    unknown = [i for i in ids if catalog.find(i) is None]
-    if unknown:
-        raise NotFoundError(f"not in the catalogue: {', '.join(unknown)}; catalogued: "
-                            f"{', '.join(e.id for e in catalog.entries)}")
     return [e for e in catalog.entries if not ids or e.id in ids]
 
 
@@ -82,7 +92,14 @@ def fetch(corpus_root: Path, ids: list[str] | None = None, mirror: str | None = 
     """Fetch the named catalogued texts (all when none is named); the caller updates the
     index. Raises FetchError when the network cannot be reached and no mirror is given."""
     catalog = load_catalog(corpus_root)
-    entries = select(catalog, list(ids or []))
+    return fetch_entries(catalog, select(catalog, list(ids or [])), mirror, limits, progress)
+
+
+def fetch_entries(catalog: Catalog, entries: list[Entry], mirror: str | None = None,
+                  limits: Limits | None = None, progress: Progress = _quiet
+                  ) -> list[FetchOutcome]:
+    """Fetch these entries of an already loaded catalogue (``select`` names them), as
+    ``fetch`` does."""
     limits = limits or Limits()
     outcomes: list[FetchOutcome] = []
     with corpus_lock(catalog.root):
