@@ -22,7 +22,7 @@ import yaml
 from conftest import CATALOGUED_IDS, CORPUS, MIRROR, REPO_CORPUS, SHIPPED_IDS, assert_one_error_line
 
 from initiative_archive import Archive
-from initiative_archive.catalog import catalog_problems, load_catalog
+from initiative_archive.catalog import audit_catalog, load_catalog
 
 SMALL = "prc-public-cultural-sports-facilities-regulations-2003"  # the smallest catalogued file
 FINGERPRINTS = json.loads((Path(__file__).parent / "data" / "law_clauses_e90cc03.json")
@@ -275,7 +275,7 @@ def test_check_names_a_repeated_id_or_file_but_not_an_entry_that_lacks_both(corp
     data["texts"] += ["not a mapping", {"title": "no id, no file"}, {"title": "nor this"},
                       {**first, "id": "another-id"}, {**first, "file": first["id"]}]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    twice = [p for p in catalog_problems(corpus) if "catalogued twice" in p]
+    twice = [p for p in audit_catalog(corpus)[0] if "catalogued twice" in p]
     assert twice == [f"catalog.yaml: file {first['file']!r} is catalogued twice",
                      f"catalog.yaml: id {first['id']!r} is catalogued twice"]
 

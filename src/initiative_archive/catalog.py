@@ -102,11 +102,15 @@ def load_catalog(root: Path | str, skip_broken: bool = False) -> Catalog:
     ``skip_broken`` leaves out broken entries instead (``check`` names them)."""
     root = Path(root)
     path = root / CATALOG_FILE
-    catalog = Catalog(root)
     if not path.is_file():
-        return catalog
+        return Catalog(root)
+    return _build(root, _parse(path), skip_broken)
+
+
+def _parse(path: Path) -> Any:
+    """The YAML of the catalogue file; a CorpusError naming the line when it is broken."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -114,8 +118,12 @@ def load_catalog(root: Path | str, skip_broken: bool = False) -> Catalog:
                           "fix the catalogue or restore it from git") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{CATALOG_FILE}: cannot read: {exc}") from None
+
+
+def _build(root: Path, data: Any, skip_broken: bool) -> Catalog:
     if not isinstance(data, dict) or not isinstance(data.get("texts") or [], list):
         raise CorpusError(f"{CATALOG_FILE}: expected a mapping with a 'texts' list")
+    catalog = Catalog(root)
     catalog.upstream = data.get("upstream") or {}
     catalog.title_en_note = " ".join(str(data.get("title_en_note") or "").split())
     for n, item in enumerate(data.get("texts") or [], 1):
@@ -195,24 +203,21 @@ def _retired_problems(name: str, retired: Any) -> list[str]:
             if not (_PATH_SEGMENT.match(str(k)) and _PATH_SEGMENT.match(str(v)))]
 
 
-def catalog_problems(root: Path | str) -> list[str]:
-    """Every problem of the catalogue, for ``check``: schema, unique ids and files, and ids
-    that clash with a document committed to the corpus."""
+def audit_catalog(root: Path | str) -> tuple[list[str], Catalog]:
+    """Every problem of the catalogue, for ``check`` (schema, unique ids and files, and ids
+    that clash with a document committed to the corpus), and the catalogue of its sound
+    entries, from one reading of the file."""
     root = Path(root)
     path = root / CATALOG_FILE
     if not path.is_file():
-        return []
+        return [], Catalog(root)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
-        try:
-            load_catalog(root)
-        except CorpusError as exc:
-            return [exc.message]
-        return [f"{CATALOG_FILE}: cannot be read"]
+        data = _parse(path)
+    except CorpusError as exc:
+        return [exc.message], Catalog(root)
     items = data.get("texts") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        return [f"{CATALOG_FILE}: expected a mapping with a 'texts' list"]
+        return [f"{CATALOG_FILE}: expected a mapping with a 'texts' list"], Catalog(root)
     out = [f"{CATALOG_FILE}: {p}" for item in items for p in entry_problems(item)]
     seen: dict[str, set[object]] = {"id": set(), "file": set()}
     for item in items:
@@ -227,4 +232,4 @@ def catalog_problems(root: Path | str) -> list[str]:
         if doc_id and (root / "documents" / f"{doc_id}.md").exists():
             out.append(f"{CATALOG_FILE}: {doc_id!r} is also a document in documents/ "
                        "(a catalogued text is fetched, not committed)")
-    return out
+    return out, _build(root, data, skip_broken=True)

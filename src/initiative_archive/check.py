@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import catalog_problems, load_catalog
+from .catalog import Catalog, audit_catalog
 from .corpus import ISO_DATE, KINDS, LANG_TAG, Corpus, valid_doc_id
 from .errors import CorpusError
 from .meetings import load_records
@@ -37,12 +38,28 @@ PARTICIPANTS_KEYS = {*_PARTICIPANTS_TEXT, "count", "nations", "delegations"}
 MEETING_REQUIRED = ("id", "series", "title")  # a date may be unknown to every source
 
 
+@dataclass
+class CheckReport:
+    """What ``check`` found: every problem, one line each, and how many documents and
+    meeting records it read."""
+
+    problems: list[str] = field(default_factory=list)
+    documents: int = 0
+    meetings: int = 0
+
+
 def check_corpus(root: Path) -> list[str]:
     """Every problem found, one line each; an empty list means the corpus is sound."""
+    return audit_corpus(root).problems
+
+
+def audit_corpus(root: Path) -> CheckReport:
+    """Every problem found, and what was read: the corpus is sound when there is no
+    problem."""
     corpus = Corpus(root)
     problems: list[str] = []
     if not corpus.documents_dir.is_dir():
-        return [f"{root}: no documents/ folder"]
+        return CheckReport([f"{root}: no documents/ folder"])
     docs = []
     for f in corpus.files():
         try:
@@ -51,7 +68,8 @@ def check_corpus(root: Path) -> list[str]:
             problems.append(exc.message)
             continue
         docs.append(doc)
-    problems += catalog_problems(root) + _fetched_problems(root)
+    catalog_found, catalog = audit_catalog(root)
+    problems += catalog_found + _fetched_problems(root, catalog)
     records = load_records(root)
     problems += [p.message for p in records.problems]
     meeting_ids = {m.id for m in records.meetings}
@@ -85,7 +103,7 @@ def check_corpus(root: Path) -> list[str]:
         for mid in series.data.get("meetings") or []:
             if mid not in meeting_ids:
                 problems.append(f"{series.path}: meeting {mid!r} is not a meeting record")
-    return problems
+    return CheckReport(problems, len(docs), len(records.meetings))
 
 
 def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
@@ -130,13 +148,10 @@ def _check_document(corpus: Corpus, doc, meeting_ids: set[str]) -> list[str]:
     return out
 
 
-def _fetched_problems(root: Path) -> list[str]:
+def _fetched_problems(root: Path, catalog: Catalog) -> list[str]:
     """A fetched text whose bytes are no longer the catalogue's, or a transcription whose text
-    is gone: fetch again."""
-    try:
-        catalog = load_catalog(root, skip_broken=True)
-    except CorpusError:
-        return []  # catalog_problems names it
+    is gone: fetch again. ``catalog`` holds the sound entries only (audit_catalog names the
+    others)."""
     out = []
     for entry in catalog.entries:
         source, document = catalog.source_path(entry), catalog.document_path(entry)

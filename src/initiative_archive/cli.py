@@ -734,17 +734,18 @@ def check(archive: Archive) -> None:
     Example:
         initiative-archive check --corpus corpus
     """
-    from .check import check_corpus
+    from .check import audit_corpus
 
-    problems = check_corpus(archive.corpus.root)
+    report = audit_corpus(archive.corpus.root)
+    problems = report.problems
     for problem in problems:
         echo(f"{problem}\n")
     if problems:
         note(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
              f"{archive.corpus.root}")
         sys.exit(1)
-    echo(f"{archive.corpus.root}: {len(archive.documents())} documents, "
-         f"{len(load_records(archive.corpus.root).meetings)} meetings: no problems.\n")
+    echo(f"{archive.corpus.root}: {report.documents} documents, "
+         f"{report.meetings} meetings: no problems.\n")
 
 
 @cli.command()
