@@ -188,6 +188,29 @@ def test_a_damaged_embedding_cache_is_ignored_and_rebuilt(tmp_path, damage):
     assert Embeddings(tmp_path).missing(texts) == 0  # rebuilt
 
 
+def test_the_archive_reports_embedding_progress_and_embeds_once(tmp_path, monkeypatch):
+    """What a progress bar is driven by: the clauses not embedded yet, counted as they are
+    embedded, once; recur and compare then reuse the archive's embeddings."""
+    from conftest import copy_corpus
+
+    from initiative_archive import Archive, embedding
+
+    cache = embedding.Embeddings(tmp_path / "cache")
+    monkeypatch.setattr(embedding, "default", lambda: cache)
+    docs = ["nanning-2012", "kunming-2013"]
+    archive = Archive(copy_corpus(tmp_path / "corpus", docs), tmp_path / "index")
+    texts = [p.clause.text for ps in archive.profiles().values() for p in ps]
+    todo = cache.missing(texts)
+    steps: list[int] = []
+    assert archive.themes(progress=steps.append) is not None
+    assert todo > 0 and sum(steps) == todo and cache.missing(texts) == 0
+    asked: list[int] = []
+    monkeypatch.setattr(cache, "vectors", lambda texts, progress=None: asked.append(1))
+    archive.compare(docs, progress=steps.append)
+    archive.recur("kunming-2013/op_1", progress=steps.append)
+    assert sum(steps) == todo and not asked
+
+
 def test_search_and_index_never_load_the_embedding_model(shipped_args, tmp_path):
     """Embeddings are for recur, compare and themes only."""
     import subprocess

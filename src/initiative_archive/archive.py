@@ -32,7 +32,8 @@ from .search import Explanation, Filters, explain, run_search
 from .verify import Verdict, across, candidate_query, judge
 
 if TYPE_CHECKING:  # recurrence is loaded by the commands that use it, not by a search
-    from .recur import Comparison, Profile, Recurrence, Theme
+    from .embedding import Progress as Embedded
+    from .recur import Comparison, Meanings, Profile, Recurrence, Theme
 
 CANDIDATES = 30  # clauses the index proposes for a quotation check
 
@@ -75,6 +76,7 @@ class Archive:
         self.store = IndexStore(index)
         self.session = ReadSession(self.store)  # one open index, reopened when it changes
         self._profiles: tuple[tuple, dict[str, list[Profile]], dict[str, float]] | None = None
+        self._meanings: tuple[dict[str, list[Profile]], Meanings] | None = None
 
     # -- index -----------------------------------------------------------------------------
 
@@ -187,11 +189,17 @@ class Archive:
 
     def profiles(self) -> dict[str, list[Profile]]:
         """Every comparable clause of every document, profiled once per corpus state."""
+        return self._profiled()[1]
+
+    def _profiled(self) -> tuple[tuple, dict[str, list[Profile]], dict[str, float]]:
+        """(corpus state, profiles by document, inverse frequencies of their wording); the
+        local state is returned, as another thread (the web server's) may replace it."""
         from .recur import comparable, inverse_frequencies, profile, script_of, wording
 
         docs = self.documents()
         key = tuple((d.id, d.lang, d.body) for d in docs)
-        if self._profiles is None or self._profiles[0] != key:
+        state = self._profiles
+        if state is None or state[0] != key:
             units = [(doc, c) for doc in docs for c in self.clauses(doc) if comparable(c)]
             idf = inverse_frequencies(wording(c.text, script_of(c.text)) for _, c in units)
             concepts = concept_finder()
@@ -200,11 +208,24 @@ class Archive:
             for doc, c in units:
                 by_doc[doc.id].append(profile(c, doc, concepts, tuple(ancestors(c.id, parents)),
                                               idf))
-            self._profiles = (key, by_doc, idf)
-        return self._profiles[1]
+            state = self._profiles = (key, by_doc, idf)
+        return state
 
-    def recur(self, clause_id: str, thresholds: dict[str, float] | None = None
-              ) -> tuple[ClauseView, list[Recurrence]]:
+    def _meanings_of(self, by_doc: dict[str, list[Profile]], progress: Embedded | None = None
+                     ) -> Meanings:
+        """The embeddings of every profiled clause, which ``recur``, ``compare`` and
+        ``themes`` all judge against, kept while the profiles stay the same. ``progress`` is
+        told how many clauses were just embedded (a first run embeds them all)."""
+        from .recur import Meanings
+
+        state = self._meanings
+        if state is None or state[0] is not by_doc:
+            state = self._meanings = (by_doc, Meanings([p for ps in by_doc.values() for p in ps],
+                                                       progress=progress))
+        return state[1]
+
+    def recur(self, clause_id: str, thresholds: dict[str, float] | None = None,
+              progress: Embedded | None = None) -> tuple[ClauseView, list[Recurrence]]:
         """The clauses of other documents that state what ``clause_id`` states."""
         from .recur import comparable, links, profile
 
@@ -212,27 +233,31 @@ class Archive:
         if not comparable(view.clause):
             raise NotFoundError(f"{view.clause.id} is a {view.clause.role}, not a proposal "
                                 "or provision", "give the id of a clause, article or item")
-        self.profiles()
-        target = profile(view.clause, view.document, concept_finder(), (), self._profiles[2])
-        pool = [p for ps in self.profiles().values() for p in ps]
-        return view, links(target, pool, thresholds)
+        _, by_doc, idf = self._profiled()
+        target = profile(view.clause, view.document, concept_finder(), (), idf)
+        pool = [p for ps in by_doc.values() for p in ps]
+        return view, links(target, pool, thresholds, self._meanings_of(by_doc, progress))
 
-    def compare(self, names: list[str], thresholds: dict[str, float] | None = None
-                ) -> Comparison:
+    def compare(self, names: list[str], thresholds: dict[str, float] | None = None,
+                progress: Embedded | None = None) -> Comparison:
         from .recur import compare
 
         documents = [self.document(n) for n in names]
         if len({d.id for d in documents}) < len(documents) or len(documents) < 2:
             raise NotFoundError("compare needs two documents or more, each once",
                                 "give two to four document ids")
-        return compare(self.profiles(), documents, thresholds)
+        by_doc = self.profiles()
+        return compare(by_doc, documents, thresholds,
+                       meanings=self._meanings_of(by_doc, progress))
 
-    def themes(self, thresholds: dict[str, float] | None = None, min_documents: int = 2
-               ) -> list[Theme]:
+    def themes(self, thresholds: dict[str, float] | None = None, min_documents: int = 2,
+               progress: Embedded | None = None) -> list[Theme]:
         from .recur import themes
 
-        profiles = [p for ps in self.profiles().values() for p in ps]
-        return themes(profiles, self.timeline_date, thresholds, min_documents)
+        by_doc = self.profiles()
+        profiles = [p for ps in by_doc.values() for p in ps]
+        return themes(profiles, self.timeline_date, thresholds, min_documents,
+                      meanings=self._meanings_of(by_doc, progress))
 
     def timeline_date(self, doc: Document) -> str:
         """Where a document stands on a timeline: the meeting that adopted it, else its

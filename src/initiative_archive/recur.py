@@ -326,18 +326,6 @@ class Meanings:
         return Meaning(cosine, _ratio(cosine, best_a), _ratio(cosine, best_b))
 
 
-_last: list[tuple[tuple, Meanings]] = []
-
-
-def _meanings_of(pool: list[Profile]) -> Meanings:
-    """The pool's Meanings, kept for the next call on the same clauses (``recur`` of one
-    clause after another, as a server or the evaluation asks)."""
-    key = tuple((p.clause.id, p.clause.text) for p in pool)
-    if not _last or _last[0][0] != key:
-        _last[:] = [(key, Meanings(pool))]
-    return _last[0][1]
-
-
 def _ratio(cosine: float, best: float) -> float:
     return min(1.0, max(0.0, cosine) / best) if best > 0 else 0.0
 
@@ -358,11 +346,12 @@ def links(target: Profile, pool: Iterable[Profile],
           thresholds: dict[str, float] | None = None,
           meanings: Meanings | None = None) -> list[Recurrence]:
     """The clauses of other documents that state what ``target`` states, best first.
-    ``meanings`` covers the pool and the target (made here when not given)."""
+    ``meanings`` covers the pool and the target (made here when not given: a caller asking
+    again and again keeps one, as ``Archive`` does)."""
     pool = list(pool)
     if meanings is None or target not in meanings:
-        meanings = _meanings_of(pool if any(p.clause.id == target.clause.id for p in pool)
-                                else [*pool, target])
+        meanings = Meanings(pool if any(p.clause.id == target.clause.id for p in pool)
+                            else [*pool, target])
     found = []
     for other in pool:
         link = _link(target, other, meanings, thresholds)
@@ -407,12 +396,14 @@ def best_match(target: Profile, pool: list[Profile],
 
 def compare(by_doc: dict[str, list[Profile]], documents: list[Document],
             thresholds: dict[str, float] | None = None,
-            embeddings: Embeddings | None = None) -> Comparison:
+            embeddings: Embeddings | None = None,
+            meanings: Meanings | None = None) -> Comparison:
     """The clauses of the archive (``by_doc``) are all embedded, so that a clause's nearest in
-    a document is judged as ``recur`` judges it."""
+    a document is judged as ``recur`` judges it (``meanings`` of them all, made here when not
+    given)."""
     doc_ids = [d.id for d in documents]
     first, others = doc_ids[0], doc_ids[1:]
-    near = Meanings([p for ps in by_doc.values() for p in ps], embeddings)
+    near = meanings or Meanings([p for ps in by_doc.values() for p in ps], embeddings)
     rows = [Row(p, {d: best_match(p, by_doc[d], thresholds, near) for d in others})
             for p in top_level(by_doc[first])]
     unmatched = {d: [p for p in top_level(by_doc[d])
@@ -442,16 +433,18 @@ class Theme:
 
 def themes(profiles: list[Profile], dated: Callable[[Document], str],
            thresholds: dict[str, float] | None = None, min_documents: int = 2,
-           embeddings: Embeddings | None = None) -> list[Theme]:
+           embeddings: Embeddings | None = None,
+           meanings: Meanings | None = None) -> list[Theme]:
     """Groups of top-level clauses linked to each other across documents, with the concepts
-    most of them share and the first and last date they appear.
+    most of them share and the first and last date they appear (``meanings`` of the
+    profiles, made here when not given).
 
     Groups grow by majority linkage: two groups join only when at least half of the pairs
     between them (clauses of different documents) are links, the best-linked first. Joining
     on any one link (single linkage) let a clause on funding chain a volunteer clause to a
     commendation clause, and the largest group became a bag of everything."""
     units = top_level(profiles)
-    near = Meanings(profiles, embeddings)
+    near = meanings or Meanings(profiles, embeddings)
     linked: dict[tuple[int, int], float] = {}
     for i, unit in enumerate(units):
         for j in range(i + 1, len(units)):
