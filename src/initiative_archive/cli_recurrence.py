@@ -7,7 +7,8 @@ command they only parse options, call the archive once and render what comes bac
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from .cli import archive_options, cli, echo, format_option, note
 
 if TYPE_CHECKING:
     from .archive import Archive
+    from .embedding import Progress
 
 
 def _threshold_options(func: Callable) -> Callable:
@@ -41,19 +43,22 @@ def _thresholds(same: float | None, cross: float | None) -> dict[str, float]:
     return chosen
 
 
-def _embed_with_progress(archive: Archive) -> None:
+@contextmanager
+def _embedding_progress(archive: Archive, wait: bool = True) -> Iterator[Progress | None]:
     """The first run on an archive embeds its clauses (cached afterwards, see embedding.py):
-    on a terminal, a progress bar on stderr says what the wait is for."""
-    from .recur import Meanings, unembedded
+    on a terminal, a progress bar on stderr says what the wait is for. Yields what to give
+    the archive as ``progress`` (None: nothing to show)."""
+    from .recur import unembedded
 
-    if not sys.stderr.isatty():
+    todo = 0
+    if wait and sys.stderr.isatty():
+        todo = unembedded([p for ps in archive.profiles().values() for p in ps])
+    if not todo:
+        yield None
         return
-    profiles = [p for ps in archive.profiles().values() for p in ps]
-    todo = unembedded(profiles)
-    if todo:
-        with click.progressbar(length=todo, label=f"Embedding {todo} clauses (once)",
-                               file=sys.stderr) as bar:
-            Meanings(profiles, progress=bar.update)
+    with click.progressbar(length=todo, label=f"Embedding {todo} clauses (once)",
+                           file=sys.stderr) as bar:
+        yield bar.update
 
 
 @cli.command()
@@ -74,9 +79,10 @@ def recur(clause_id: str, threshold: float | None, cross_threshold: float | None
     from . import render_recur
     from .recur import comparable
 
-    if comparable(archive.clause(clause_id).clause):  # a wrong id fails before the wait
-        _embed_with_progress(archive)
-    view, found = archive.recur(clause_id, _thresholds(threshold, cross_threshold))
+    wait = comparable(archive.clause(clause_id).clause)  # a wrong id fails before the wait
+    with _embedding_progress(archive, wait) as progress:
+        view, found = archive.recur(clause_id, _thresholds(threshold, cross_threshold),
+                                    progress)
     for message in view.notices:
         note(f"note: {message}")
     if fmt == "json":
@@ -108,8 +114,8 @@ def compare(docs: tuple[str, ...], threshold: float | None, cross_threshold: flo
 
     if not 2 <= len(docs) <= 4:
         raise click.UsageError("compare takes two to four documents")
-    _embed_with_progress(archive)
-    result = archive.compare(list(docs), _thresholds(threshold, cross_threshold))
+    with _embedding_progress(archive) as progress:
+        result = archive.compare(list(docs), _thresholds(threshold, cross_threshold), progress)
     if fmt == "json":
         echo(render_recur.compare_json(result))
     elif fmt == "csv":
@@ -142,8 +148,8 @@ def themes(threshold: float | None, cross_threshold: float | None, min_docs: int
 
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the plot is a .png or .svg file", param_hint="--plot")
-    _embed_with_progress(archive)
-    found = archive.themes(_thresholds(threshold, cross_threshold), min_docs)
+    with _embedding_progress(archive) as progress:
+        found = archive.themes(_thresholds(threshold, cross_threshold), min_docs, progress)
     if plot is not None:
         from .plot import plot_themes
 
