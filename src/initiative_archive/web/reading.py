@@ -18,6 +18,7 @@ from .app import archive, error_page, state
 from .forms import (
     KIND_CHOICES,
     LANG_CHOICES,
+    MAX_PAGE,
     PER_PAGE,
     ROLE_CHOICES,
     ROLE_NAMES,
@@ -80,7 +81,7 @@ def search() -> Any:
     last = min(result.total, form.offset + PER_PAGE)
     return render_template("search.html", result=result, hits=hits, groups=groups,
                            first=form.offset + 1, last=last,
-                           more=result.total > last and form.page < 50, **context)
+                           more=result.total > last and form.page < MAX_PAGE, **context)
 
 
 # -- documents and clauses -----------------------------------------------------------------------
@@ -172,9 +173,9 @@ def compare() -> Any:
     except ArchiveError as exc:
         return render_template("compare.html", choices=choices, chosen=names, cmp=None,
                                error=exc.message + (f" ({exc.hint})" if exc.hint else "")), 400
-    docs = [archive().document(n) for n in names]
-    return render_template("compare.html", choices=choices, chosen=[d.id for d in docs],
-                           cmp=cmp, docs=docs, error=None)
+    return render_template("compare.html", choices=choices,
+                           chosen=[d.id for d in cmp.documents], cmp=cmp, docs=cmp.documents,
+                           error=None)
 
 
 @pages.route("/recur/<path:clause_id>")
