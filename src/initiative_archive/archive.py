@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import Entry
 from .cite import Citable
-from .clauses import ancestors, own_words
+from .clauses import own_words
 from .corpus import Corpus
 from .errors import (
     AmbiguousNameError,
@@ -204,10 +204,8 @@ class Archive:
             idf = inverse_frequencies(wording(c.text, script_of(c.text)) for _, c in units)
             concepts = concept_finder()
             by_doc: dict[str, list[Profile]] = {doc.id: [] for doc in docs}
-            parents = {c.id: c.parent for doc in docs for c in self.clauses(doc)}
             for doc, c in units:
-                by_doc[doc.id].append(profile(c, doc, concepts, tuple(ancestors(c.id, parents)),
-                                              idf))
+                by_doc[doc.id].append(profile(c, doc, concepts, idf))
             state = self._profiles = (key, by_doc, idf)
         return state
 
@@ -234,7 +232,7 @@ class Archive:
             raise NotFoundError(f"{view.clause.id} is a {view.clause.role}, not a proposal "
                                 "or provision", "give the id of a clause, article or item")
         _, by_doc, idf = self._profiled()
-        target = profile(view.clause, view.document, concept_finder(), (), idf)
+        target = profile(view.clause, view.document, concept_finder(), idf)
         pool = [p for ps in by_doc.values() for p in ps]
         return view, links(target, pool, thresholds, self._meanings_of(by_doc, progress))
 

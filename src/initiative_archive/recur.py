@@ -58,7 +58,6 @@ class Profile:
     script: str  # "zh" or "en"
     grams: frozenset[str]
     concepts: frozenset[str]
-    ancestors: tuple[str, ...] = ()
     vector: dict[str, float] = field(default_factory=dict, compare=False)  # tf-idf, unit length
     #: the concepts with the broader ones they imply (see ``widen``)
     wide: frozenset[str] = frozenset()
@@ -97,12 +96,12 @@ def wording(text: str, script: str) -> frozenset[str]:
 
 
 def profile(clause: Clause, document: Document, concepts: ConceptFinder,
-            ancestors: tuple[str, ...] = (), idf: dict[str, float] | None = None) -> Profile:
+            idf: dict[str, float] | None = None) -> Profile:
     script = script_of(clause.text)
     grams = wording(clause.text, script)
     named = frozenset(concepts(clause.text))
-    return Profile(clause, document, script, grams, named, ancestors,
-                   _unit_vector(grams, idf or {}), widen(named))
+    return Profile(clause, document, script, grams, named, _unit_vector(grams, idf or {}),
+                   widen(named))
 
 
 @lru_cache(maxsize=1)
