@@ -69,23 +69,6 @@ class Concept:
     #: 资源共享): a clause naming one of them counts as naming this concept in a search.
     related: tuple[str, ...] = ()
 
-    @property
-    def zh(self) -> tuple[str, ...]:
-        """Every Chinese variant, simplified first, each once."""
-        return tuple(dict.fromkeys(self.zh_hans + self.zh_hant))
-
-    def variants(self, lang: str) -> tuple[str, ...]:
-        """The variants in ``en``, ``zh``, ``zh-Hans`` or ``zh-Hant``."""
-        if lang == "en":
-            return self.en
-        if lang == "zh-Hans":
-            return self.zh_hans
-        if lang == "zh-Hant":
-            return self.zh_hant
-        if lang == "zh":
-            return self.zh
-        raise ValueError(f"unknown language {lang!r}: en, zh, zh-Hans or zh-Hant")
-
 
 @dataclass(frozen=True)
 class Mention:
@@ -193,9 +176,6 @@ class Glossary:
 
     def __getitem__(self, concept_id: str) -> Concept:
         return self._by_id[concept_id]
-
-    def get(self, concept_id: str) -> Concept | None:
-        return self._by_id.get(concept_id)
 
     def _chinese_table(self) -> dict[str, list[tuple[str, Concept, str]]]:
         """First two characters of a folded variant -> [(folded variant, concept, variant)]."""
