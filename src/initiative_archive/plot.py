@@ -8,7 +8,7 @@ from pathlib import Path
 from .recur import Theme
 
 
-def plot_themes(themes: list[Theme], path: Path, dated) -> Path:
+def plot_themes(themes: list[Theme], path: Path, dated) -> None:
     """One row per theme, a point per document where it appears, at the document's date (the
     adopting meeting's, where there is one); saved as PNG or SVG by the file's suffix."""
     import matplotlib
@@ -52,7 +52,6 @@ def plot_themes(themes: list[Theme], path: Path, dated) -> Path:
     fig.savefig(buffer, format=path.suffix.lower().lstrip("."))
     plt.close(fig)
     write_atomic(path, buffer.getvalue())  # a new file renamed into place: never via a link
-    return path
 
 
 def _use_cjk_font(font_manager, matplotlib) -> None:
