@@ -240,12 +240,11 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
         raise click.UsageError("give a QUERY or --queries FILE (one of them)")
     if queries_file and (cite_style or explain or group_by):
         raise click.UsageError("--cite, --explain and --group-by take one QUERY, not --queries")
-    if queries_file:
-        from .search import Filters
-        from .textclean import strip_controls as _clean
+    from .search import Filters
 
-        filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs),
-                          roles=list(roles), date_from=date_from, date_to=date_to)
+    filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
+                      date_from=date_from, date_to=date_to)
+    if queries_file:
         texts = read_queries(queries_file)
         results, failed = archive.search_many(texts, filters, limit=limit, match=match,
                                               nested=nested, limits=limits,
@@ -255,7 +254,7 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
         if not texts:
             note(f"warning: {queries_file} holds no query")
         for query_text, error in failed:
-            note(f"error: {_clean(query_text)!r}: {error.message}")
+            note(f"error: {render.quoted(query_text)}: {error.message}")
         echo(render.saved_searches(results, fmt, use_color(color)), color=use_color(color))
         if failed:
             sys.exit(1)
@@ -264,10 +263,6 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
         ex = archive.explain(text, match, limits)
         if fmt == "text":
             echo(render.explanation_text(ex) + "\n")
-    from .search import Filters
-
-    filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
-                      date_from=date_from, date_to=date_to)
     result = archive.search(text, filters, limit=limit, match=match, nested=nested,
                             progress=progress_printer(), limits=limits, expand=not no_expand)
     for message in result.notices:

@@ -179,14 +179,14 @@ def saved_searches(results: list[SearchResult], fmt: str, color: bool = False) -
 
 def search_text(result: SearchResult, color: bool = False, group_by: str | None = None) -> str:
     if not result.hits:
-        text = f"No clause matches {_quoted(result.query)}."
+        text = f"No clause matches {quoted(result.query)}."
         if result.suggestion:
             text += f" Did you mean: {result.suggestion}"
         return finish(text + "\n")
     shown = len(result.hits)
     one = result.total == 1
     lines = [f"{result.total} clause{'' if one else 's'} match{'es' if one else ''} "
-             f"{_quoted(result.query)}"
+             f"{quoted(result.query)}"
              + (f"; showing {shown}" if shown < result.total else "") + "."]
     if group_by == "doc":
         n = 0
@@ -201,7 +201,7 @@ def search_text(result: SearchResult, color: bool = False, group_by: str | None 
     return finish("\n".join(lines) + "\n", color)
 
 
-def _quoted(query: str) -> str:
+def quoted(query: str) -> str:
     """The query as typed, quoted; cleaned first, so repr() shows no escaped control character
     and no undecodable byte."""
     return repr(strip_controls(json_safe(query)))
