@@ -119,9 +119,10 @@ def _fetch_one(catalog: Catalog, entry: Entry, mirror: str | None, limits: Limit
                progress: Progress) -> FetchOutcome:
     target = catalog.source_path(entry)
     try:
-        if target.is_file() and _sha256_of(target) == entry.sha256:
-            text = _decode(target.read_bytes(), entry)
-            return _renew(catalog, entry, text)
+        if target.is_file():  # fetched before: read once, to hash and then to transcribe
+            kept = target.read_bytes()
+            if hashlib.sha256(kept).hexdigest() == entry.sha256:
+                return _renew(catalog, entry, _decode(kept, entry))
         origin = _origin(entry, mirror)
         with _download(origin, entry, catalog, limits, progress) as (handle, tmp, data):
             text = _accept(data, entry, limits)
@@ -233,14 +234,6 @@ def _write_document(catalog: Catalog, entry: Entry, document: Document) -> bool:
     ensure_folder(path.parent, catalog.root)
     write_atomic(path, rendered)
     return True
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _host(url: str) -> str:
