@@ -8,6 +8,27 @@ import json
 import pytest
 
 
+@pytest.fixture(scope="module")
+def shipped_themes(shipped):
+    """The shipped corpus's themes, computed once for this module: every clause is judged
+    against every other, the slowest thing recurrence does."""
+    return shipped.themes()
+
+
+@pytest.fixture
+def themes_once(monkeypatch, shipped_themes):
+    """The ``themes`` command renders, plots and writes the themes computed once above (it
+    asks for them with the model's thresholds, in two documents or more)."""
+    from initiative_archive.archive import Archive
+    from initiative_archive.recur import default_thresholds
+
+    def themes(self, thresholds=None, min_documents=2, progress=None):
+        assert thresholds in (None, default_thresholds()) and min_documents == 2
+        return shipped_themes
+
+    monkeypatch.setattr(Archive, "themes", themes)
+
+
 def run_json(run_main, shipped_args, *args: str) -> dict:
     result = run_main(*shipped_args, *args, "--format", "json")
     assert result.code == 0, result.stderr
@@ -75,7 +96,7 @@ def test_compare_needs_two_to_four_documents(run_main, shipped_args):
     assert run_main(*shipped_args, "compare", "nanning-2012").code == 2
 
 
-def test_themes_group_clauses_of_several_documents(run_main, shipped_args, tmp_path):
+def test_themes_group_clauses_of_several_documents(run_main, shipped_args, tmp_path, themes_once):
     plot = tmp_path / "themes.png"
     data = run_json(run_main, shipped_args, "themes", "--plot", str(plot))
     assert data["themes"]
@@ -101,16 +122,15 @@ def test_saved_searches_run_every_query_in_one_process(run_main, shipped_args, t
     assert both.code == 2
 
 
-def test_recur_links_the_labelled_pairs_precision_first(shipped):
+def test_recur_links_the_labelled_pairs_precision_first(shipped, monkeypatch):
     """recur, as the command runs it, on the labelled pairs (tests/data/recur_pairs.json,
     clause ids only): every labelled clause goes through Archive.recur at the default
     thresholds, and a pair counts as linked when either clause lists the other. The model was
     fitted on these pairs, so this guards against regressions (bench/recur_eval.py prints the
     same figures); the held-out figures are checked below."""
-    import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "bench"))
     from recur_eval import listed_pairs, rates
 
     linked = listed_pairs(shipped)
@@ -234,7 +254,8 @@ def test_search_and_index_never_load_the_embedding_model(shipped_args, tmp_path)
     assert out.strip().splitlines()[-1] == "[]", out
 
 
-def test_themes_text_shows_chinese_clauses_not_just_an_ellipsis(run_main, shipped_args):
+def test_themes_text_shows_chinese_clauses_not_just_an_ellipsis(run_main, shipped_args,
+                                                                themes_once):
     text = run_main(*shipped_args, "themes").stdout
     rows = [line for line in text.splitlines() if line.startswith("    ")]
     assert rows and all(not line.rstrip().endswith("  …") for line in rows)
@@ -245,7 +266,7 @@ def test_themes_refuses_a_plot_name_before_doing_the_work(run_main, shipped_args
     assert result.code == 2 and ".png or .svg" in result.stderr
 
 
-def test_a_plot_never_writes_through_a_link(run_main, shipped_args, tmp_path):
+def test_a_plot_never_writes_through_a_link(run_main, shipped_args, tmp_path, themes_once):
     target = tmp_path / "precious.txt"
     target.write_text("keep me", "utf-8")
     link = tmp_path / "timeline.svg"
