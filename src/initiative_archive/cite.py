@@ -38,6 +38,7 @@ second record, linked from the first.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -133,12 +134,19 @@ def _slide_pinpoint(clause: Clause, doc: Document) -> str:
 
 
 def _heading_text(doc: Document, clause_id: str) -> str:
+    return _clause_texts(doc.body, clause_id.split("/")[0], doc.lang).get(clause_id, "")
+
+
+@functools.lru_cache(maxsize=16)
+def _clause_texts(body: str, doc_id: str, lang: str) -> dict[str, str]:
+    """Each clause's text without its heading marks, by id: a deck is split once, not once
+    for each of its bullets cited. Read-only (shared by every caller)."""
     from .clauses import split_clauses
 
-    for clause in split_clauses(doc.body, clause_id.split("/")[0], doc.lang):
-        if clause.id == clause_id:
-            return clause.text.lstrip("#").strip()
-    return ""
+    out: dict[str, str] = {}
+    for clause in split_clauses(body, doc_id, lang):
+        out.setdefault(clause.id, clause.text.lstrip("#").strip())
+    return out
 
 
 # -- the works, as CSL data ------------------------------------------------------------------
@@ -202,6 +210,28 @@ def _names(doc: Document, style: str, short: bool) -> list[dict[str, str]]:
 
 def csl_item(target: Citable, style: str = "", short: bool = False) -> dict[str, Any]:
     """The document as CSL-JSON (what citeproc renders and what ``--style csl-json`` writes)."""
+    item = _csl_fields(target, style, short)
+    doc = target.document
+    notes = []
+    where = target.pinpoint
+    if where:
+        what = f"clause id {target.clause.id}" if target.clause is not None else ""
+        notes.append("; ".join(p for p in (where, what) if p))
+    if doc.meta.get("translation_of"):
+        notes.append(f"translation of {doc.meta['translation_of']}")
+    if target.secondary is not None:
+        sec = target.secondary
+        notes.append(f"quoted in {sec.document.meta.get('author') or sec.document.issuer}, "
+                     f"{sec.document.title} ({sec.document.date})"
+                     + (f", {sec.where}" if sec.where else "") + f" [{sec.key}]")
+    if notes:
+        item["note"] = "; ".join(notes)
+    return item
+
+
+def _csl_fields(target: Citable, style: str, short: bool) -> dict[str, Any]:
+    """The CSL-JSON of the document without its note (citeproc is given the pinpoint
+    apart)."""
     doc = target.document
     item: dict[str, Any] = {"id": target.key, "type": _CSL_TYPES.get(doc.kind, "document"),
                             "title": _title(doc)}
@@ -237,19 +267,6 @@ def csl_item(target: Citable, style: str = "", short: bool = False) -> dict[str,
         item["URL"] = str(url)
     if doc.lang:
         item["language"] = doc.lang
-    notes = []
-    if target.pinpoint:
-        what = f"clause id {target.clause.id}" if target.clause is not None else ""
-        notes.append("; ".join(p for p in (target.pinpoint, what) if p))
-    if doc.meta.get("translation_of"):
-        notes.append(f"translation of {doc.meta['translation_of']}")
-    if target.secondary is not None:
-        sec = target.secondary
-        notes.append(f"quoted in {sec.document.meta.get('author') or sec.document.issuer}, "
-                     f"{sec.document.title} ({sec.document.date})"
-                     + (f", {sec.where}" if sec.where else "") + f" [{sec.key}]")
-    if notes:
-        item["note"] = "; ".join(notes)
     return item
 
 
@@ -275,8 +292,7 @@ def _render(style: str, target: Citable, part: str) -> str:
     from citeproc.source.json import CiteProcJSON
 
     short = part == "note" and style != "chicago"
-    item = {**csl_item(target, style, short), "id": "item"}
-    item.pop("note", None)
+    item = {**_csl_fields(target, style, short), "id": "item"}
     with warnings.catch_warnings():  # citeproc-py warns about CSL features it ignores
         warnings.simplefilter("ignore")
         bibliography = CitationStylesBibliography(_csl_style(style), CiteProcJSON([item]),
