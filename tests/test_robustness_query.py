@@ -75,15 +75,16 @@ def test_limits_are_parameters(shipped):
     from initiative_archive.search import Filters, run_search
 
     ix = shipped.store.open()
-    searcher = ix.searcher()
-    with pytest.raises(QueryError, match="expands|matches too many"):
-        run_search(searcher, "l*", Filters(), limits=QueryLimits(max_expansions=2))
-    with pytest.raises(QueryError, match="terms"):
-        run_search(searcher, "library cooperation asia", Filters(), limits=QueryLimits(max_terms=2))
-    with pytest.raises(QueryError, match="postings"):
-        run_search(searcher, "library", Filters(), limits=QueryLimits(max_postings=1))
-    with pytest.raises(QueryError, match="longer than"):
-        run_search(searcher, "library", Filters(), limits=QueryLimits(seconds=1e-9))
+    with ix.searcher() as searcher:
+        with pytest.raises(QueryError, match="expands|matches too many"):
+            run_search(searcher, "l*", Filters(), limits=QueryLimits(max_expansions=2))
+        with pytest.raises(QueryError, match="terms"):
+            run_search(searcher, "library cooperation asia", Filters(),
+                       limits=QueryLimits(max_terms=2))
+        with pytest.raises(QueryError, match="postings"):
+            run_search(searcher, "library", Filters(), limits=QueryLimits(max_postings=1))
+        with pytest.raises(QueryError, match="longer than"):
+            run_search(searcher, "library", Filters(), limits=QueryLimits(seconds=1e-9))
     with pytest.raises(QueryError, match="characters long"):
         explain("library", make_schema(), limits=QueryLimits(max_chars=3))
     with pytest.raises(ValueError):

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 
 from . import __version__
 from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
@@ -231,8 +232,9 @@ class IndexStore:
             raise IndexMissingError(f"no index in {self.root}",
                                     "run 'initiative-archive index' to build it")
         try:
-            ix = whoosh_index.open_dir(os.path.realpath(self.live))
-            ix.doc_count()  # reads the table of contents and the segments' headers
+            ix = open_generation(os.path.realpath(self.live))
+            with ix.reader() as reader:  # reads the table of contents and the segments' headers
+                reader.doc_count()
         except Exception as exc:
             if not is_damage(exc):
                 raise
@@ -273,7 +275,7 @@ class IndexStore:
         """Leave beside a committed version of the index the records of the files it holds,
         so that a search sees whether the corpus changed without reading the index. Named by
         Whoosh's generation, so a list never describes another version."""
-        ix = whoosh_index.open_dir(str(gen))
+        ix = open_generation(str(gen))
         number = ix.latest_generation()
         records = self._records_in(ix)
         try:
@@ -559,7 +561,7 @@ class IndexStore:
         if gen.parent != Path(os.path.realpath(self.root)):
             return
         try:
-            ix = whoosh_index.open_dir(str(gen))
+            ix = open_generation(str(gen))
             whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(),
                                      ix._segments())
         except Exception as exc:
@@ -618,6 +620,13 @@ def _bulk_writer(ix, files: int):
     from .bulk_writer import bulk_writer
 
     return bulk_writer(ix, processes, limitmb=256)
+
+
+def open_generation(folder: str):
+    """A generation's Whoosh index, its files read as needed rather than memory-mapped:
+    Whoosh copies each mapped file it opens into memory whole (a ``BytesIO`` over the map), so
+    opening a 100k-clause index read 190 MB and took 0.2 s before the first search."""
+    return FileStorage(folder, supports_mmap=False).open_index()
 
 
 def _read_file_list(ix) -> dict[str, dict] | None:
@@ -697,3 +706,5 @@ class ReadSession:
         if self._searcher is not None:
             self._searcher.close()
         self._searcher, self._records = None, None
+
+    __del__ = close  # the searcher holds the index's files open
