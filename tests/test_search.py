@@ -228,3 +228,41 @@ def test_a_long_query_with_no_match_answers_quickly(shipped, query, match, secon
     except _TookTooLong as exc:
         pytest.fail(str(exc))
     assert result.total == 0
+
+
+@pytest.mark.parametrize("query", ["cooperation xylographic", "library cooperation digital",
+                                   "图书馆 合作 古籍"])
+def test_the_count_beyond_the_ranked_depth_is_every_match(shipped, query):
+    """Whoosh drops a common word from an OR once the best few are found; the count must not."""
+    from whoosh.query import Or, Term
+
+    from initiative_archive.search import Budget, _ranked, allowed, parse_query
+    searcher = shipped.session.searcher()
+    parsed = parse_query(query, searcher.schema, "any")
+    words = [leaf for leaf in parsed.leaves() if isinstance(leaf, Term)]
+    _, hidden = allowed(searcher, Filters())
+    every = set(searcher.docs_for_query(Or(words))) - hidden
+    for depth in (3, 1000):
+        best, unread = _ranked(searcher, parsed, Filters(), Budget(30), depth)
+        assert len(best) + unread == len(every) > 3
+
+
+def test_a_concepts_runs_are_found_as_one_by_one(shipped):
+    """``Runs`` (one scan for all of a concept's variants) says what ``contiguous`` says of
+    each variant, for every concept of the glossary against every clause of the corpus."""
+    from initiative_archive.analysis import char_sequence
+    from initiative_archive.clauses import split_clauses
+    from initiative_archive.glossary import load_glossary
+    from initiative_archive.ranking import Runs, contiguous
+    from initiative_archive.search import _variant_tokens
+    concepts = list(load_glossary())
+    texts = [char_sequence(c.text) for doc in shipped.documents()
+             for c in split_clauses(doc.body, doc.id, doc.lang)][::4]
+    found = 0
+    for concept in concepts:
+        runs, variants = Runs(_variant_tokens(concept)), _variant_tokens(concept)
+        for tokens in texts:
+            expected = any(contiguous(v, tokens) for v in variants)
+            assert runs.any_in(tokens) == expected, (concept.id, tokens)
+            found += expected
+    assert found > 500, found

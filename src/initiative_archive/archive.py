@@ -120,14 +120,25 @@ class Archive:
                limits: QueryLimits = DEFAULT_LIMITS, expand: bool = True) -> SearchResult:
         """Clauses that state ``query``; ``expand`` also searches its glossary concepts in
         both languages (marked ``via: glossary``)."""
+        notices = self.ensure_index(progress)
+        return self._search_fresh(query, filters, (notices, self.unfetched_notice()),
+                                  limit=limit, match=match, nested=nested, limits=limits,
+                                  expand=expand)
+
+    def _search_fresh(self, query: str, filters: Filters | None,
+                      notices: tuple[list[str], list[str]], limit: int | None = 10,
+                      match: str = "any", nested: bool = False,
+                      limits: QueryLimits = DEFAULT_LIMITS, expand: bool = True
+                      ) -> SearchResult:
+        """``search`` on an index already brought up to date: the notices of bringing it up
+        to date come before the query's own, and the notice of unfetched texts after."""
         from .glossary import load_glossary
 
-        notices = self.ensure_index(progress)
         filters = replace(filters or Filters())  # the caller's filters stay as given
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
         result = run_search(self.session.searcher(), query, filters, limit, match, nested, limits,
                             load_glossary() if expand else None)
-        result.notices = notices + result.notices + self.unfetched_notice()
+        result.notices = notices[0] + result.notices + notices[1]
         return result
 
     def unfetched_notice(self) -> list[str]:
@@ -141,13 +152,13 @@ class Archive:
 
     def search_many(self, queries: list[str], filters: Filters | None = None, **options: Any
                     ) -> tuple[list[SearchResult], list[tuple[str, ArchiveError]]]:
-        """Saved searches: every query in one process and one open index (each search only
-        stats the corpus to see that nothing changed); (results, (query, error) for each
-        query that could not be run)."""
+        """Saved searches: every query in one process and one open index, brought up to date
+        once; (results, (query, error) for each query that could not be run)."""
         results, failed = [], []
+        notices = (self.ensure_index(options.pop("progress", _quiet)), self.unfetched_notice())
         for query in queries:
             try:
-                results.append(self.search(query, filters, **options))
+                results.append(self._search_fresh(query, filters, notices, **options))
             except (QueryError, NotFoundError) as exc:
                 failed.append((query, exc))
         return results, failed

@@ -77,10 +77,11 @@ def segment(run: str, known: Callable[[str], bool]) -> list[str]:
     return out
 
 
-def rank_key(shape: QueryShape, text: str) -> tuple[str, int]:
-    """How well a clause's text matches the query (phrase, near, all or some), and how many
-    of the query's words it holds: more of them come first within a level."""
-    tokens = _tokens(text)
+def rank_key(shape: QueryShape, tokens: tuple[str, ...]) -> tuple[str, int]:
+    """How well a clause's tokens (``char_sequence`` of its text) match the query (phrase,
+    near, all or some), and how many of the query's words it holds: more of them come first
+    within a level."""
+    tokens = tuple(tokens)
     if contiguous(shape.tokens, tokens):
         return "phrase", len(shape.words)
     places = [_occurrences(word, tokens) for word in shape.words]
@@ -110,6 +111,32 @@ def contiguous(query: tuple[str, ...], tokens) -> bool:
     return False
 
 
+class Runs:
+    """Many runs of tokens, any of which may stand in a text as ``contiguous`` reads it:
+    one regular-expression scan of the text instead of one search per run (a concept and
+    those it includes have dozens of variants, tested against hundreds of clauses a query)."""
+
+    def __init__(self, runs) -> None:
+        self.wholes = sorted({"".join(run) for run in runs if run}, key=len, reverse=True)
+        alternatives = "|".join(map(re.escape, self.wholes))
+        self.pattern = re.compile(f"(?=({alternatives}))") if self.wholes else None
+
+    def any_in(self, tokens: tuple[str, ...]) -> bool:
+        if self.pattern is None:
+            return False
+        joined, bounds = _joined(tokens)
+        for found in self.pattern.finditer(joined):
+            at = found.start()
+            if at not in bounds:
+                continue
+            if at + len(found.group(1)) in bounds:
+                return True
+            # the longest run here ends inside a token: a shorter one may end on a boundary
+            if any(joined.startswith(w, at) and at + len(w) in bounds for w in self.wholes):
+                return True
+        return False
+
+
 @lru_cache(maxsize=4096)
 def _joined(tokens: tuple[str, ...]) -> tuple[str, frozenset[int]]:
     """The tokens run together, and the offsets where one starts or ends."""
@@ -122,8 +149,9 @@ def _joined(tokens: tuple[str, ...]) -> tuple[str, frozenset[int]]:
 
 def _occurrences(word: tuple[str, ...], tokens: list[str]) -> list[tuple[int, int]]:
     """(first, last) token positions of each occurrence of ``word``."""
-    n = len(word)
-    return [(i, i + n - 1) for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n]) == word]
+    n, first = len(word), word[0]
+    return [(i, i + n - 1) for i, token in enumerate(tokens)
+            if token == first and tuple(tokens[i:i + n]) == word]
 
 
 def _window(places: list[list[tuple[int, int]]]) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy as _copy
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from whoosh import qparser
@@ -47,7 +47,7 @@ from .index import DAMAGE
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
-from .ranking import LEVELS, contiguous, query_shape, rank_key
+from .ranking import LEVELS, Runs, query_shape, rank_key
 
 TRANSLATION_DEPTH = 50  # clauses found through the glossary read even below the rank depth
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
@@ -279,18 +279,30 @@ def highlight_spans(text: str, query: Query) -> tuple[tuple[int, int], ...]:
     char_terms = {leaf.text for leaf in leaves
                   if isinstance(leaf, Term) and leaf.fieldname == "chars"}
     spans += [(s, e) for term, s, e in char_tokens if term in char_terms]
+    runs = {"chars": _TokenIndex(char_tokens), "text": _TokenIndex(word_tokens)}
     for leaf in leaves:
-        if isinstance(leaf, Phrase) and leaf.fieldname in ("chars", "text"):
-            tokens = char_tokens if leaf.fieldname == "chars" else word_tokens
-            spans += _runs(tokens, list(leaf.words))
+        if isinstance(leaf, Phrase) and leaf.fieldname in runs:
+            spans += runs[leaf.fieldname].spans(list(leaf.words))
     return _merge(spans)
 
 
-def _runs(tokens: list[tuple[str, int, int]], words: list[str]) -> list[tuple[int, int]]:
-    """Spans where ``words`` stand one after another among ``tokens``."""
-    n = len(words)
-    return [(tokens[i][1], tokens[i + n - 1][2]) for i in range(len(tokens) - n + 1)
-            if [t for t, _, _ in tokens[i:i + n]] == words]
+class _TokenIndex:
+    """A text's tokens, indexed by term: a query may carry dozens of phrases (a concept's
+    variants), each looked up where its first word stands rather than at every token."""
+
+    def __init__(self, tokens: list[tuple[str, int, int]]) -> None:
+        self.tokens = tokens
+        self.terms = [t for t, _, _ in tokens]
+        self.where: dict[str, list[int]] = {}
+        for i, term in enumerate(self.terms):
+            self.where.setdefault(term, []).append(i)
+
+    def spans(self, words: list[str]) -> list[tuple[int, int]]:
+        """Spans where ``words`` stand one after another."""
+        n = len(words)
+        return [(self.tokens[i][1], self.tokens[i + n - 1][2])
+                for i in self.where.get(words[0], ()) if self.terms[i:i + n] == words] \
+            if words else []
 
 
 def _tokens(text: str, analyzer, mode: str = "") -> list[tuple[str, int, int]]:
@@ -358,6 +370,9 @@ def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, ma
     languages."""
     budget = Budget(limits.seconds)
     notices = balance_quotes(text)[1]
+    # every hit is read when every hit is asked for; a long page reads deeper than its length
+    depth = searcher.doc_count_all() if limit is None else max(limits.rank_depth, 2 * limit)
+    limits = replace(limits, rank_depth=max(depth, 1))
     units, query, unread = _matching_units(searcher, text, filters, match, nested, limits,
                                            budget, glossary)
     shown = units if limit is None else units[:limit]
@@ -406,27 +421,30 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
         groups = [_concept_query([c, *_related(c, glossary)], searcher.reader(), chinese)
                   for c in concepts]
         seen = {u["docnum"] for u in ranked}
-        extra, _ = _ranked(searcher, Or(groups), filters, budget, TRANSLATION_DEPTH,
-                           count=False)
+        extra = _concept_hits(searcher, Or(groups), filters, budget)
         added = [u for u in extra if u["docnum"] not in seen]
         ranked += added
         unread = max(0, unread - len(added))
         query = Or([query, _stated_runs(concepts, glossary)])  # for the highlights
     if not ("heading" in filters.roles or "title:" in text.lower()):
         ranked = [u for u in ranked if u.get("role") != "heading"]
-    # concept id -> the clauses read that state it, or one it includes; and the clauses that
-    # state a query concept itself, not a related one (read off their tokens, not the index)
-    stating = {c.id: {u["docnum"] for u in ranked
-                      if _states(u, [c, *_related(c, glossary)])} for c in concepts}
-    itself = {u["docnum"] for u in ranked if _states(u, concepts)}
     if shape is not None:
         covered = _covered_words(shape, text, mentions) / len(shape.words)
         other = _other_language(text)
         for u in ranked:
-            u["match"], u["held"] = rank_key(shape, u.get("text", ""))
+            u["tokens"] = char_sequence(u.get("text", ""))
+            u["match"], u["held"] = rank_key(shape, u["tokens"])
             u["via"] = ""
-            if stating and u["match"] in ("some", "all"):
+        # concept id -> the clauses below 'near' that state it, or one it includes (read off
+        # their tokens, not the index); those a concept may raise or mark
+        weaker = [u for u in ranked if u["match"] in ("some", "all")]
+        stating = {c.id: {u["docnum"] for u in weaker
+                          if _states(u, [c, *_related(c, glossary)])} for c in concepts}
+        if stating:
+            for u in weaker:
                 _through_concepts(u, stating, covered, other)
+        # the clauses raised or marked that state a query concept itself, not a related one
+        itself = {u["docnum"] for u in ranked if u["via"] and _states(u, concepts)}
         if match == "all":
             ranked = [u for u in ranked if u["match"] != "some"]
         # stable: by score within a level; direct before translated, and the query's concept
@@ -436,6 +454,19 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
         ranked = _alternate_translations(ranked, other)
     units = ranked if nested else smallest_units(ranked)
     return units, query, (unread if match != "all" else 0)
+
+
+def _concept_hits(searcher, groups: Query, filters: Filters, budget: Budget) -> list[dict]:
+    """The best ``TRANSLATION_DEPTH`` clauses stating a query's concepts, kept per open index:
+    they depend on the concepts and filters alone, not on the query's other words, so another
+    query naming the same concepts reads them from here (each is a fresh copy to mark)."""
+    cache = searcher.reader().__dict__.setdefault("_concept_hits", {})
+    key = (repr(groups), repr(filters))
+    if key not in cache:
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = _ranked(searcher, groups, filters, budget, TRANSLATION_DEPTH, count=False)[0]
+    return [dict(u) for u in cache[key]]
 
 
 def _related(concept, glossary) -> list:
@@ -496,8 +527,13 @@ def _stated_runs(concepts, glossary) -> Query:
 def _states(unit: dict, concepts) -> bool:
     """Whether a unit's text names one of ``concepts`` in either language, as a run of
     tokens (inter-library = interlibrary, as ``phrase`` reads it)."""
-    tokens = char_sequence(unit.get("text", ""))
-    return any(contiguous(variant, tokens) for c in concepts for variant in _variant_tokens(c))
+    tokens = unit.get("tokens") or char_sequence(unit.get("text", ""))
+    return _concept_runs(tuple(concepts)).any_in(tokens)
+
+
+@lru_cache(maxsize=1024)
+def _concept_runs(concepts: tuple) -> Runs:
+    return Runs(variant for c in concepts for variant in _variant_tokens(c))
 
 
 @lru_cache(maxsize=4096)
@@ -589,17 +625,25 @@ def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
 def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int,
             count: bool = True) -> tuple[list[dict], int]:
     """The ``depth`` best-scoring matching clauses' stored fields and scores, best first, and
-    how many more clauses match (scored and counted, never read), within the budget. Without
-    ``count``, Whoosh may skip blocks of postings that cannot reach the top (the count is 0)."""
-    top = TopCollector(limit=max(depth, 1), usequality=not count)
+    how many more clauses match (counted, never read), within the budget. Whoosh may skip
+    blocks of postings that cannot reach the top, and drops a word from an OR once no clause
+    it alone finds can: so the count is taken apart, from the words' postings, where the query
+    is words ORed; any other query is scored to its end (without ``count``, the count is 0)."""
     allow, hidden = allowed(searcher, filters)
+    counted = _disjunct_terms(query) if count else None
+    exhaustive = count and counted is None
+    top = TopCollector(limit=max(depth, 1), usequality=not exhaustive,
+                       **({"replace": 0} if exhaustive else {}))
     collector = FilterCollector(_DeadlineCollector(top, budget), allow=allow, restrict=hidden)
     try:
         searcher.search_with_collector(query, collector)
         reader = searcher.reader()
         best = [dict(reader.stored_fields(docnum), score=score, docnum=docnum)
                 for score, docnum in collector.results().top_n[:depth]]
-        return best, max(0, top.count() - len(best)) if count else 0
+        if not count:
+            return best, 0
+        total = top.total if exhaustive else _count(reader, counted, allow, hidden, budget)
+        return best, max(0, total - len(best))
     except QueryError:
         raise
     except Exception as exc:  # Whoosh raises assorted errors on odd queries; I/O is damage
@@ -607,6 +651,31 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
             raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
         raise IndexMissingError(f"the index is damaged ({type(exc).__name__}: {exc})",
                                 "run 'initiative-archive index --rebuild'") from None
+
+
+def _disjunct_terms(query: Query) -> list[Term] | None:
+    """The words of a query that matches a clause holding any one of them (a word, or words
+    under OR and DisMax), or None for any other query."""
+    if type(query) is Term:
+        return [query]
+    if type(query) in (Or, DisjunctionMax) and not getattr(query, "minmatch", 0):
+        parts = [_disjunct_terms(child) for child in query.children()]
+        if all(p is not None for p in parts):
+            return [t for p in parts for t in p]
+    return None
+
+
+def _count(reader, terms: list[Term], allow: set[int] | None, hidden: set[int],
+           budget: Budget) -> int:
+    """How many shown clauses hold one of ``terms``: the union of their postings (deleted
+    clauses are not in them), without scoring any."""
+    found: set[int] = set()
+    for term in terms:
+        budget.check()
+        if (term.fieldname, term.text) in reader:
+            found.update(reader.postings(term.fieldname, term.text).all_ids())
+    found -= hidden
+    return len(found & allow if allow is not None else found)
 
 
 def allowed(searcher, filters: Filters) -> tuple[set[int] | None, set[int]]:
