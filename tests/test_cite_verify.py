@@ -22,7 +22,7 @@ from initiative_archive.cli import cli
 
 def run(archive: Archive, *args: str):
     result = CliRunner().invoke(cli, [*args, "--corpus", str(archive.corpus.root),
-                                      "--index", str(archive.store.root)])
+                                      "--index", str(archive.engine.store.root)])
     return result
 
 

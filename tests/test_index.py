@@ -42,8 +42,8 @@ def clause_ids(archive: Archive, query: str) -> list[str]:
 
 
 def test_a_first_update_builds_the_index(archive):
-    assert archive.store.exists()
-    assert archive.store.format() == index_format()
+    assert archive.engine.store.exists()
+    assert archive.engine.store.format() == index_format()
     assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
 
 
@@ -122,7 +122,7 @@ def test_two_files_claiming_one_id_keep_the_first(archive):
 
 
 def test_rebuild_swaps_the_live_link_and_leaves_a_usable_index(archive):
-    live = archive.store.live
+    live = archive.engine.store.live
     assert live.is_symlink()
     before = os.readlink(live)
     report = archive.index(rebuild=True)
@@ -130,49 +130,51 @@ def test_rebuild_swaps_the_live_link_and_leaves_a_usable_index(archive):
     assert report.rebuilt and sorted(report.added) == sorted(DOCS)
     assert after != before
     assert not os.path.isabs(after)  # relative: the folder can move
-    assert (archive.store.root / after / "FORMAT").is_file()
+    assert (archive.engine.store.root / after / "FORMAT").is_file()
     assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
-    generations = list(archive.store.root.glob("gen-*"))
+    generations = list(archive.engine.store.root.glob("gen-*"))
     assert 1 <= len(generations) <= 2  # the new one, and at most the previous one
 
 
 def test_rebuilds_do_not_pile_up_generations(archive):
     for _ in range(3):
         archive.index(rebuild=True)
-    assert len(list(archive.store.root.glob("gen-*"))) <= 2
-    assert not list(archive.store.root.glob(".live-*"))
+    assert len(list(archive.engine.store.root.glob("gen-*"))) <= 2
+    assert not list(archive.engine.store.root.glob(".live-*"))
 
 
 def test_an_index_of_another_format_is_rebuilt_on_the_next_update(archive):
-    (archive.store.live / "FORMAT").write_text(json.dumps({"format": "0.0"}), encoding="utf-8")
-    assert archive.store.format() == "0.0"
+    live = archive.engine.store.live
+    (live / "FORMAT").write_text(json.dumps({"format": "0.0"}), encoding="utf-8")
+    assert archive.engine.store.format() == "0.0"
     report = archive.index()
     assert report.rebuilt
-    assert archive.store.format() == index_format()
+    assert archive.engine.store.format() == index_format()
     assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
 
 
 def test_a_search_rebuilds_an_index_of_another_format(archive):
-    (archive.store.live / "FORMAT").write_text(json.dumps({"format": "0.0"}), encoding="utf-8")
+    live = archive.engine.store.live
+    (live / "FORMAT").write_text(json.dumps({"format": "0.0"}), encoding="utf-8")
     assert archive.search('"union catalogue"').total == 1
-    assert archive.store.format() == index_format()
+    assert archive.engine.store.format() == index_format()
 
 
 def test_a_missing_index_is_built_by_the_first_search(tmp_path):
     archive = Archive(copy_corpus(tmp_path / "corpus", DOCS), tmp_path / "index")
-    assert not archive.store.exists()
+    assert not archive.engine.store.exists()
     assert clause_ids(archive, '"union catalogue"') == ["kunming-2013/op_3"]
-    assert archive.store.exists()
+    assert archive.engine.store.exists()
 
 
 def test_an_update_fails_at_once_while_another_writer_holds_the_lock(archive):
-    with archive.store.lock():
+    with archive.engine.store.lock():
         with pytest.raises(ArchiveBusyError):
-            archive.store.update(archive.corpus, wait=0)
+            archive.engine.store.update(archive.corpus, wait=0)
 
 
 def test_a_search_answers_from_the_last_index_while_the_lock_is_held(archive):
-    with archive.store.lock():
+    with archive.engine.store.lock():
         edit(archive, "kunming-2013", "inter-library loan", "interlibrary lending of rare maps")
         result = archive.search('"inter-library loan"')
         assert [h.clause.id for h in result.hits] == ["kunming-2013/op_1"]  # last committed
@@ -183,9 +185,9 @@ def test_a_search_answers_from_the_last_index_while_the_lock_is_held(archive):
 
 
 def test_the_lock_is_released_after_a_failed_write(archive):
-    with pytest.raises(RuntimeError), archive.store.lock():
+    with pytest.raises(RuntimeError), archive.engine.store.lock():
         raise RuntimeError("writer crashed")
-    with archive.store.lock(wait=0):
+    with archive.engine.store.lock(wait=0):
         pass
 
 
@@ -202,7 +204,8 @@ def test_the_format_covers_what_decides_the_tokens(archive):
     assert f"opencc-{metadata.version('opencc')}" in fmt
     assert f"dict-{hashlib.sha256(userdict).hexdigest()[:8]}" in fmt
     older = fmt.replace(f"jieba-{metadata.version('jieba')}", "jieba-0.39")
-    (archive.store.live / "FORMAT").write_text(json.dumps({"format": older}), encoding="utf-8")
+    live = archive.engine.store.live
+    (live / "FORMAT").write_text(json.dumps({"format": older}), encoding="utf-8")
     report = archive.index()
     assert report.rebuilt
     assert any("jieba-0.39" in n and "rebuilt" in n for n in report.notices)
@@ -212,12 +215,12 @@ def test_a_reader_keeps_one_open_index_and_sees_every_change(archive):
     """The read session reuses its open index while nothing changes, and reopens it after an
     update (a new commit in the live generation) and after a rebuild (a new generation)."""
     assert archive.search('"union catalogue"').total == 1
-    first = archive.session.index()
-    assert archive.session.index() is first  # unchanged: the same open index
+    first = archive.engine.session.index()
+    assert archive.engine.session.index() is first  # unchanged: the same open index
     new = archive.corpus.documents_dir / "accord.md"
     new.write_text("---\nid: accord\ntitle: Accord\n---\n\n1. A union catalogue of maps.\n",
                    encoding="utf-8")
     assert archive.search('"union catalogue"').total == 2  # updated, and seen
-    assert archive.session.index() is not first
+    assert archive.engine.session.index() is not first
     archive.index(rebuild=True)
     assert archive.search('"union catalogue"').total == 2  # a new generation, and seen

@@ -118,7 +118,7 @@ def test_an_empty_or_new_folder_is_claimed_with_a_marker(tmp_path):
     corpus = make_corpus(tmp_path / "corpus")
     (tmp_path / "empty").mkdir()
     for index in (tmp_path / "empty", tmp_path / "new" / "deeper"):
-        store = Archive(corpus, index).store
+        store = Archive(corpus, index).engine.store
         Archive(corpus, index).index()
         listed = marker(index)
         assert listed["owner"] == "initiative-archive index folder"
@@ -126,7 +126,7 @@ def test_an_empty_or_new_folder_is_claimed_with_a_marker(tmp_path):
 
 
 def test_garbage_collection_removes_only_the_generations_the_marker_lists(archive):
-    root = archive.store.root
+    root = archive.engine.store.root
     planted = root / "gen-5-5"  # named like ours, not listed: someone else's
     planted.mkdir()
     (planted / "keep.txt").write_text("precious", "utf-8")
@@ -141,7 +141,7 @@ def test_garbage_collection_removes_only_the_generations_the_marker_lists(archiv
 def test_an_index_of_the_previous_version_is_recognised_as_ours(archive):
     """Built before the marker existed: live -> gen-* with FORMAT, plus what a killed rebuild
     of that version left (a generation with Whoosh files and no FORMAT)."""
-    root = archive.store.root
+    root = archive.engine.store.root
     (root / MARKER).unlink()
     stray = root / "gen-1-1"
     stray.mkdir()
@@ -167,7 +167,7 @@ def test_a_file_where_the_folder_should_be_is_refused(tmp_path):
 def test_a_stray_generation_of_a_killed_rebuild_is_removed_by_the_next_update(tmp_path):
     archive = Archive(make_corpus(tmp_path / "corpus", 150), tmp_path / "index")
     archive.index()
-    root = archive.store.root
+    root = archive.engine.store.root
     old = {p.name for p in root.glob("gen-*")}
     rebuild = subprocess.Popen([sys.executable, "-m", "initiative_archive", "index",
                                 "--rebuild", "--corpus", str(tmp_path / "corpus"), "--index",
@@ -187,7 +187,7 @@ def test_a_stray_generation_of_a_killed_rebuild_is_removed_by_the_next_update(tm
 
 def test_orphan_segment_files_of_a_killed_writer_are_removed_by_the_next_writer(archive):
     """A Whoosh writer killed after writing its segment, before its table of contents."""
-    gen = Path(os.path.realpath(archive.store.live))
+    gen = Path(os.path.realpath(archive.engine.store.live))
     before = set(os.listdir(gen))
     killed = python(f"""
         import os, signal
@@ -223,7 +223,7 @@ def _hold_lock(index: Path) -> subprocess.Popen:
 
 
 def test_a_stuck_writer_leaves_the_last_index_answering_with_a_notice(archive):
-    holder = _hold_lock(archive.store.root)
+    holder = _hold_lock(archive.engine.store.root)
     try:
         edit_marker_doc(archive, "zebrafinch okapi")
         started = time.monotonic()
@@ -237,8 +237,8 @@ def test_a_stuck_writer_leaves_the_last_index_answering_with_a_notice(archive):
 
 def test_with_no_index_a_stuck_writer_is_a_busy_error_after_a_bounded_wait(tmp_path):
     archive = Archive(make_corpus(tmp_path / "corpus"), tmp_path / "index")
-    archive.store.first_build_wait = 1.0
-    holder = _hold_lock(archive.store.root)
+    archive.engine.store.first_build_wait = 1.0
+    holder = _hold_lock(archive.engine.store.root)
     try:
         started = time.monotonic()
         with pytest.raises(ArchiveBusyError) as caught:
@@ -293,7 +293,7 @@ def test_a_failed_first_build_on_a_full_disk_leaves_no_generation(tmp_path):
 
 def test_a_full_disk_during_an_update_answers_from_the_last_index(archive):
     edit_marker_doc(archive, "zebrafinch " + "okapi " * 2000)
-    answer = search_in_child(archive.corpus.root, archive.store.root, "zebrafinch",
+    answer = search_in_child(archive.corpus.root, archive.engine.store.root, "zebrafinch",
                              preexec_fn=_limited(4096))
     assert answer["total"] == 1
     assert answer["notices"][0].startswith("cannot update the index")
@@ -325,8 +325,8 @@ def read_only():
 
 def test_a_read_only_index_still_answers_after_the_corpus_changed(archive, read_only):
     edit_marker_doc(archive, "zebrafinch okapi")
-    read_only(archive.store.root)
-    answer = search_in_child(archive.corpus.root, archive.store.root, "zebrafinch",
+    read_only(archive.engine.store.root)
+    answer = search_in_child(archive.corpus.root, archive.engine.store.root, "zebrafinch",
                              prefix=AS_PLAIN_USER)
     assert answer["total"] == 1
     assert answer["notices"][0].startswith("cannot update the index")

@@ -20,6 +20,7 @@ from conftest import assert_one_error_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from initiative_archive.engine import Filters
 from initiative_archive.errors import QueryError
 from initiative_archive.index import make_schema
 from initiative_archive.search import QueryLimits, explain
@@ -72,9 +73,9 @@ def test_a_refusal_is_one_error_line(run_main, shipped_args):
 
 
 def test_limits_are_parameters(shipped):
-    from initiative_archive.search import Filters, run_search
+    from initiative_archive.search import run_search
 
-    ix = shipped.store.open()
+    ix = shipped.engine.store.open()
     with ix.searcher() as searcher:
         with pytest.raises(QueryError, match="expands|matches too many"):
             run_search(searcher, "l*", Filters(), limits=QueryLimits(max_expansions=2))
@@ -94,7 +95,7 @@ def test_limits_are_parameters(shipped):
 def test_did_you_mean_stops_when_time_is_up(shipped):
     from initiative_archive.search import Budget, suggest
 
-    ix = shipped.store.open()
+    ix = shipped.engine.store.open()
     with ix.searcher() as searcher:
         assert suggest(searcher, "libary", Budget(60)) == "library"
         assert suggest(searcher, "libary", Budget(0)) is None

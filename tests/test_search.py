@@ -237,7 +237,7 @@ def test_the_count_beyond_the_ranked_depth_is_every_match(shipped, query):
     from whoosh.query import Or, Term
 
     from initiative_archive.search import Budget, _ranked, allowed, parse_query
-    searcher = shipped.session.searcher()
+    searcher = shipped.engine.session.searcher()
     parsed = parse_query(query, searcher.schema, "any")
     words = [leaf for leaf in parsed.leaves() if isinstance(leaf, Term)]
     _, hidden = allowed(searcher, Filters())

@@ -15,6 +15,8 @@ from .catalog import Entry
 from .cite import Citable
 from .clauses import own_words
 from .corpus import Corpus
+from .engine import Explanation, Filters, Progress, UpdateReport, open_engine
+from .engine import quiet as _quiet
 from .errors import (
     AmbiguousNameError,
     ArchiveBusyError,
@@ -24,11 +26,9 @@ from .errors import (
     QueryError,
 )
 from .history import retirements
-from .index import IndexStore, Progress, ReadSession, UpdateReport, _quiet
 from .meetings import Record, find_record, load_records
-from .model import Clause, Document, SearchResult
+from .model import Clause, Document, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
-from .search import Explanation, Filters, explain, run_search
 from .verify import Verdict, across, candidate_query, judge
 
 if TYPE_CHECKING:  # recurrence is loaded by the commands that use it, not by a search
@@ -73,8 +73,7 @@ class Archive:
 
     def __init__(self, corpus: Path | str, index: Path | str) -> None:
         self.corpus = Corpus(corpus)
-        self.store = IndexStore(index)
-        self.session = ReadSession(self.store)  # one open index, reopened when it changes
+        self.engine = open_engine(index)  # one open index, reopened when it changes
         self._profiles: tuple[tuple, dict[str, list[Profile]], dict[str, float]] | None = None
         self._meanings: tuple[dict[str, list[Profile]], Meanings] | None = None
 
@@ -82,35 +81,35 @@ class Archive:
 
     def index(self, rebuild: bool = False, progress: Progress = _quiet) -> UpdateReport:
         if rebuild:
-            return self.store.rebuild(self.corpus, progress)
-        return self.store.update(self.corpus, progress)
+            return self.engine.rebuild(self.corpus, progress)
+        return self.engine.refresh(self.corpus, progress)
 
     def ensure_index(self, progress: Progress = _quiet) -> list[str]:
         """Bring the index up to date before a read. When it cannot be written (another
         process is writing, the folder is read-only, the disk is full), answer from the last
         good index and say so; with no index at all, wait a bounded time for another writer,
         then fail in one line. Returns notices worth telling the reader."""
-        if self.store.is_fresh(self.corpus, self.session.indexed_files):
+        if self.engine.is_fresh(self.corpus):
             return []
-        wait = 0.0 if self.store.exists() else self.store.first_build_wait
+        wait = 0.0 if self.engine.exists() else self.engine.first_build_wait
         try:
-            report = self.store.update(self.corpus, progress, wait=wait)
+            report = self.engine.refresh(self.corpus, progress, wait=wait)
         except ArchiveBusyError:
-            if not self.store.exists():
+            if not self.engine.exists():
                 raise ArchiveBusyError(
-                    f"there is no index in {self.store.root} yet, and another process has "
+                    f"there is no index in {self.engine.location} yet, and another process has "
                     f"been writing it for over {wait:.0f} s", "wait for it to finish and try "
                     "again") from None
             return ["another process is writing the index: answering from the last committed "
                     "index"]
         except OSError as exc:
             why = exc.strerror or str(exc)
-            if not self.store.exists():
-                raise IndexMissingError(f"cannot build the index in {self.store.root} ({why})",
+            if not self.engine.exists():
+                raise IndexMissingError(f"cannot build the index in {self.engine.location} ({why})",
                                         "make the folder writable, free some disk space, or "
                                         "give --index another folder") from None
-            return [f"cannot update the index in {self.store.root} ({why}): answering from the "
-                    "last good index, which may miss recent changes"]
+            return [f"cannot update the index in {self.engine.location} ({why}): answering "
+                    "from the last good index, which may miss recent changes"]
         return report.notices + [f"warning: {p.message}" for p in report.problems]
 
     # -- reading ---------------------------------------------------------------------------
@@ -136,8 +135,8 @@ class Archive:
 
         filters = replace(filters or Filters())  # the caller's filters stay as given
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
-        result = run_search(self.session.searcher(), query, filters, limit, match, nested, limits,
-                            load_glossary() if expand else None)
+        result = self.engine.search(query, filters, limit, match, nested, limits,
+                                    load_glossary() if expand else None)
         result.notices = notices[0] + result.notices + notices[1]
         return result
 
@@ -170,14 +169,13 @@ class Archive:
     def verify_all(self, quotations: list[str]) -> list[Verdict]:
         """Each quotation's verdict; the index is brought up to date and opened once."""
         self.ensure_index()
-        searcher = self.session.searcher()
         verdicts = []
         for quotation in quotations:
             query = candidate_query(quotation)
             if not query:
                 verdicts.append(Verdict(quotation, "not-found"))
                 continue
-            result = run_search(searcher, query, Filters(), CANDIDATES, "any", True)
+            result = self.engine.search(query, Filters(), CANDIDATES, "any", True)
             verdict = judge(quotation, [(h.clause, h.doc_title) for h in result.hits])
             if verdict.status != "exact":  # perhaps it runs on into the next clause
                 verdict = across(quotation, self._runs({h.clause.doc_id for h in result.hits})
@@ -247,6 +245,16 @@ class Archive:
         pool = [p for ps in by_doc.values() for p in ps]
         return view, links(target, pool, thresholds, self._meanings_of(by_doc, progress))
 
+    def similar(self, clause_id: str, limit: int = 10, filters: Filters | None = None
+                ) -> tuple[ClauseView, list[Hit]]:
+        """The clauses whose words are most like those of ``clause_id`` (the engine's
+        more-like-this): a quick, word-based neighbour list, where ``recur`` judges meaning."""
+        view = self.clause(clause_id)  # resolves a renamed id, or says why there is none
+        self.ensure_index()
+        filters = replace(filters or Filters())
+        filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
+        return view, self.engine.more_like_this(view.clause.id, limit, filters)
+
     def compare(self, names: list[str], thresholds: dict[str, float] | None = None,
                 progress: Embedded | None = None) -> Comparison:
         from .recur import compare
@@ -315,9 +323,7 @@ class Archive:
 
     def explain(self, query: str, match: str = "any",
                 limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:
-        from .index import make_schema
-
-        return explain(query, make_schema(), match, limits)
+        return self.engine.explain(query, match, limits)
 
     def documents(self) -> list[Document]:
         return self.corpus.documents()

@@ -240,7 +240,7 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
         raise click.UsageError("give a QUERY or --queries FILE (one of them)")
     if queries_file and (cite_style or explain or group_by):
         raise click.UsageError("--cite, --explain and --group-by take one QUERY, not --queries")
-    from .search import Filters
+    from .engine import Filters
 
     filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
                       date_from=date_from, date_to=date_to)
@@ -453,9 +453,9 @@ def index_command(rebuild: bool, archive: Archive) -> None:
     for problem in report.problems:
         note(f"warning: {problem.message}")
     if report.rebuilt:
-        echo(f"Rebuilt the index in {archive.store.root}: {len(report.added)} documents.\n")
+        echo(f"Rebuilt the index in {archive.engine.location}: {len(report.added)} documents.\n")
     else:
-        echo(f"Index up to date in {archive.store.root}: {len(report.added)} added, "
+        echo(f"Index up to date in {archive.engine.location}: {len(report.added)} added, "
              f"{len(report.changed)} changed, {len(report.removed)} removed, "
              f"{report.unchanged} unchanged.\n")
     if report.problems:

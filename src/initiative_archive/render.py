@@ -29,7 +29,7 @@ from .textclean import UNSAFE, strip_controls
 
 if TYPE_CHECKING:
     from .archive import ClauseView, DocumentView, RecordView
-    from .search import Explanation
+    from .engine import Explanation
 
 _HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 BOLD_YELLOW, BOLD, DIM, RESET = "\x1b[1;33m", "\x1b[1m", "\x1b[2m", "\x1b[0m"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy as _copy
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import lru_cache
 
 from whoosh import qparser
@@ -42,7 +42,8 @@ from whoosh.query import (
 )
 
 from .analysis import CHARS, STOP, WORDS, analyze, char_sequence
-from .errors import IndexMissingError, QueryError
+from .engine import Explanation, Filters
+from .errors import IndexMissingError, NotFoundError, QueryError
 from .index import DAMAGE
 from .language import fold_han
 from .model import Clause, Hit, SearchResult
@@ -94,34 +95,24 @@ class _DeadlineCollector(WrappingCollector):
             self.collect(sub_docnum)
 
 
-@dataclass
-class Filters:
-    """Restrictions on where to search; empty means everywhere."""
-
-    docs: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    langs: list[str] = field(default_factory=list)
-    roles: list[str] = field(default_factory=list)
-    date_from: str | None = None
-    date_to: str | None = None
-
-    def query(self) -> Query:
-        parts: list[Query] = [Term("record", "clause")]
-        if self.docs:
-            parts.append(Or([Term("doc_id", d) for d in self.docs]))
-        if self.kinds:
-            parts.append(Or([Term("kind", k) for k in self.kinds]))
-        else:  # meeting records are searched only when asked for
-            parts.append(Not(Term("kind", "meeting")))
-        if self.langs:
-            parts.append(Or([q for lang in self.langs
-                             for q in (Term("lang", lang), Prefix("lang", lang + "-"))]))
-        if self.roles:
-            parts.append(Or([Term("role", r) for r in self.roles]))
-        if self.date_from or self.date_to:
-            end = f"{self.date_to}\uffff" if self.date_to else None
-            parts.append(TermRange("date", self.date_from, end))
-        return And(parts)
+def filter_query(filters: Filters) -> Query:
+    """The clauses ``filters`` let through, as a Whoosh query."""
+    parts: list[Query] = [Term("record", "clause")]
+    if filters.docs:
+        parts.append(Or([Term("doc_id", d) for d in filters.docs]))
+    if filters.kinds:
+        parts.append(Or([Term("kind", k) for k in filters.kinds]))
+    else:  # meeting records are searched only when asked for
+        parts.append(Not(Term("kind", "meeting")))
+    if filters.langs:
+        parts.append(Or([q for lang in filters.langs
+                         for q in (Term("lang", lang), Prefix("lang", lang + "-"))]))
+    if filters.roles:
+        parts.append(Or([Term("role", r) for r in filters.roles]))
+    if filters.date_from or filters.date_to:
+        end = f"{filters.date_to}\uffff" if filters.date_to else None
+        parts.append(TermRange("date", filters.date_from, end))
+    return And(parts)
 
 
 class _WordsAndPhrases(qparser.MultifieldPlugin):
@@ -379,16 +370,42 @@ def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, ma
     hits = []
     for u in shown:
         budget.check()
-        hits.append(Hit(clause=clause_from_stored(u), doc_title=u.get("doc_title", ""),
-                        date=u.get("date", ""), kind=u.get("kind", ""),
-                        score=float(u["score"] or 0.0),
-                        highlights=highlight_spans(u.get("text", ""), query),
-                        match=u.get("match", ""), via=u.get("via", "")))
+        hits.append(_hit(u, query))
     suggestion = None
     if not any(u.get("match", "some") != "some" for u in units):
         suggestion = _better_suggestion(searcher, text, filters, units, limits, budget)
     return SearchResult(query=text, total=len(units) + unread, hits=hits, suggestion=suggestion,
                         notices=notices)
+
+
+def _hit(unit: dict, query: Query) -> Hit:
+    return Hit(clause=clause_from_stored(unit), doc_title=unit.get("doc_title", ""),
+               date=unit.get("date", ""), kind=unit.get("kind", ""),
+               score=float(unit["score"] or 0.0),
+               highlights=highlight_spans(unit.get("text", ""), query),
+               match=unit.get("match", ""), via=unit.get("via", ""))
+
+
+def more_like(searcher, clause_id: str, limit: int, filters: Filters,
+              limits: QueryLimits = DEFAULT_LIMITS, words: int = 12) -> list[Hit]:
+    """The clauses whose words are most like those of ``clause_id``: its ``words`` most
+    distinctive index words (Whoosh's Bo1 key terms, weighted) searched as one query. The
+    clause itself and the units of its family (which hold its words) are left out."""
+    docnum = searcher.document_number(key=clause_id)
+    if docnum is None:
+        raise NotFoundError(f"no clause {clause_id!r} in the index",
+                            "see 'initiative-archive show DOC' for its clauses' ids")
+    stored = searcher.stored_fields(docnum)
+    family = {clause_id, *(stored.get("ancestors") or [])}
+    terms = searcher.key_terms([docnum], "text", numterms=words)
+    if not terms:
+        return []
+    query = Or([Term("text", term, boost=weight) for term, weight in terms])
+    ranked, _ = _ranked(searcher, query, filters, Budget(limits.seconds),
+                        limit + len(family) + 20, count=False)
+    alike = [u for u in ranked if u["clause_id"] not in family
+             and clause_id not in (u.get("ancestors") or [])]
+    return [_hit(u, query) for u in smallest_units(alike)[:limit]]
 
 
 def _matching_units(searcher, text: str, filters: Filters, match: str, nested: bool,
@@ -688,27 +705,11 @@ def allowed(searcher, filters: Filters) -> tuple[set[int] | None, set[int]]:
     if key not in cache:
         if len(cache) > 32:
             cache.clear()
-        narrowed = filters.docs or filters.kinds or filters.langs or filters.roles or \
-            filters.date_from or filters.date_to
-        allow = set(searcher.docs_for_query(filters.query())) if narrowed else None
+        narrowed = filters.narrowed()
+        allow = set(searcher.docs_for_query(filter_query(filters))) if narrowed else None
         hidden = [Term("record", "document")] + ([] if filters.kinds else [Term("kind", "meeting")])
         cache[key] = allow, set(searcher.docs_for_query(Or(hidden)))  # Whoosh takes sets
     return cache[key]
-
-
-@dataclass
-class Explanation:
-    """How a query was read: folded, segmented, stemmed, and the query Whoosh runs."""
-
-    query: str
-    folded: str
-    segmented: list[str]
-    index_terms: list[str]
-    phrase_terms: list[str]
-    parsed: str
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 def explain(text: str, schema, match: str = "any",

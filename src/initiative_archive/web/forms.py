@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..corpus import ISO_DATE, KINDS
+from ..engine import Filters
 from ..errors import QueryError
 from ..language import detect_lang
-from ..search import Filters
 
 PER_PAGE = 20
 MAX_PAGE = 50  # 1,000 hits deep is far enough for a reader; the index is not paged

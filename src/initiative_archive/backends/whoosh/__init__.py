@@ -1,0 +1,64 @@
+"""Whoosh behind ``engine.Engine``: a folder of index generations (store.py), an open
+read session, and the query side (query.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...engine import Explanation, Filters, Progress, UpdateReport, quiet
+from ...index import IndexStore, ReadSession, make_schema
+from ...model import Hit, SearchResult
+from ...query_limits import DEFAULT_LIMITS, QueryLimits
+from ...search import Budget, explain, more_like, run_search, suggest
+
+
+class WhooshEngine:
+    """The archive's index in ``location``, kept open for reading while it stays the same."""
+
+    def __init__(self, location: Path) -> None:
+        self.store = IndexStore(location)
+        self.session = ReadSession(self.store)  # one open index, reopened when it changes
+        self.location = self.store.root
+
+    @property
+    def first_build_wait(self) -> float:
+        return self.store.first_build_wait
+
+    @first_build_wait.setter
+    def first_build_wait(self, seconds: float) -> None:
+        self.store.first_build_wait = seconds
+
+    def exists(self) -> bool:
+        return self.store.exists()
+
+    def is_fresh(self, corpus) -> bool:
+        return self.store.is_fresh(corpus, self.session.indexed_files)
+
+    def refresh(self, corpus, progress: Progress = quiet,
+                wait: float | None = None) -> UpdateReport:
+        if wait is None:
+            return self.store.update(corpus, progress)
+        return self.store.update(corpus, progress, wait=wait)
+
+    def rebuild(self, corpus, progress: Progress = quiet) -> UpdateReport:
+        return self.store.rebuild(corpus, progress)
+
+    def search(self, text: str, filters: Filters, limit: int | None = 10, match: str = "any",
+               nested: bool = False, limits: QueryLimits = DEFAULT_LIMITS,
+               glossary=None) -> SearchResult:
+        return run_search(self.session.searcher(), text, filters, limit, match, nested, limits,
+                          glossary)
+
+    def suggest(self, text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str | None:
+        return suggest(self.session.searcher(), text, Budget(limits.seconds))
+
+    def more_like_this(self, clause_id: str, limit: int = 10,
+                       filters: Filters | None = None) -> list[Hit]:
+        return more_like(self.session.searcher(), clause_id, limit, filters or Filters())
+
+    def explain(self, text: str, match: str = "any",
+                limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:
+        return explain(text, make_schema(), match, limits)
+
+    def close(self) -> None:
+        self.session.close()
