@@ -41,20 +41,62 @@ ANALYSIS_VERSION = 5
 @lru_cache(maxsize=1)
 def analysis_fingerprint() -> str:
     """Everything besides our code that decides the index: the versions of the engine, jieba
-    and OpenCC, and the user dictionary's hash. An index built with others is rebuilt."""
-    import hashlib
-    from importlib import metadata
+    and OpenCC, and the user dictionary's hash. An index built with others is rebuilt.
 
-    def version(name: str) -> str:
+    The versions are what ``importlib.metadata.version`` answers, read the way it reads them
+    (the first ``<name>-*.dist-info`` or ``.egg-info`` on ``sys.path``, its ``Version:``
+    header) without importing it or the packages: that import alone cost a cold search
+    ~20 ms. tests/test_startup.py checks both agree."""
+    import hashlib
+    import os
+    import sys
+
+    def normal(name: str) -> str:  # importlib.metadata's Prepared.normalize
+        return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+
+    def installed(info: str) -> str:
+        """The ``Version:`` header of a distribution's metadata, read as ``metadata.version``
+        reads it ("None" when there is none: it answers None)."""
+        for name in ("METADATA", "PKG-INFO", ""):  # "": an .egg-info that is a file
+            try:
+                with open(os.path.join(info, name) if name else info, encoding="utf-8") as f:
+                    text = f.read()
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+                continue
+            if text:
+                for line in text.splitlines():
+                    if not line.strip():
+                        break  # the end of the headers
+                    key, _, value = line.partition(":")
+                    if key.strip().lower() == "version":
+                        return value.strip()
+                return "None"
+        return "None"
+
+    wanted = {normal(n): n for n in ("whoosh3", "jieba", "opencc")}
+    found: dict[str, str] = {}
+    for entry in sys.path:
         try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "none"
+            children = os.listdir(entry or ".")
+        except OSError:  # a zip file, a folder that is gone
+            continue
+        for child in children:
+            low = child.lower()
+            if not low.endswith((".dist-info", ".egg-info")):
+                continue
+            name = normal(low.rpartition(".")[0].partition("-")[0])
+            if name in wanted and wanted[name] not in found:
+                found[wanted[name]] = installed(os.path.join(entry or ".", child))
 
     userdict = resources.files("initiative_archive").joinpath("data/userdict.txt").read_bytes()
     digest = hashlib.sha256(userdict).hexdigest()[:8]
+
+    def version(name: str) -> str:
+        return found.get(name, "none")
+
     return (f"whoosh-{version('whoosh3')}.jieba-{version('jieba')}.opencc-{version('opencc')}"
             f".dict-{digest}")
+
 
 _TOKEN_RE = re.compile(f"([{HAN}]+)|((?:(?![{HAN}])[^\\W_])+)")
 _ASCII_WORD = re.compile(r"^[a-z]+$")
