@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import CorpusError
 
 CATALOG_FILE = "catalog.yaml"
@@ -109,6 +107,8 @@ def load_catalog(root: Path | str, skip_broken: bool = False) -> Catalog:
 
 def _parse(path: Path) -> Any:
     """The YAML of the catalogue file; a CorpusError naming the line when it is broken."""
+    import yaml  # PyYAML costs a search ~15 ms to import: only readers of YAML load it
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:

@@ -23,22 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .atomic import ensure_folder, write_atomic
 from .catalog import CATALOG_FILE, EXTERNAL_DIR, Catalog, Entry, load_catalog
 from .clauses import split_clauses
 from .errors import AmbiguousNameError, CorpusError, NotFoundError
 from .language import name_key
-from .model import Clause, Document
+from .model import ISO_DATE, KINDS, Clause, Document  # noqa: F401 - corpus.KINDS too
 from .names import resolve
 from .textclean import strip_controls
 
-ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 LANG_TAG = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")  # BCP 47
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
-KINDS = ("initiative", "declaration", "resolution", "law", "regulation", "minutes", "report",
-         "presentation", "other")
 _CORE_KEYS = ("id", "title", "aliases", "date", "lang", "kind", "issuer", "source")
 
 
@@ -74,6 +69,8 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
     """(front matter, body, line number where the body starts). No front matter: ({}, text, 1)."""
     if not text.startswith("---"):
         return {}, text, 1
+    import yaml  # PyYAML costs a search ~15 ms to import: only readers of YAML load it
+
     lines = text.split("\n")
     if lines[0].strip() != "---":
         return {}, text, 1
@@ -116,6 +113,8 @@ def guard_yaml(raw: str, where: str) -> None:
         indents = (len(line) - len(line.lstrip(" ")) for line in raw.split("\n"))
         if max(indents, default=0) < 2 * MAX_FRONT_MATTER_DEPTH:
             return
+    import yaml
+
     depth = 0
     try:
         for event in yaml.parse(raw):
@@ -189,6 +188,8 @@ def document_from_text(text: str, where: str, fallback: dict[str, Any] | None = 
 
 def render_document(doc: Document) -> str:
     """The corpus file for a document: front matter, a blank line, the body."""
+    import yaml
+
     front = yaml.safe_dump(doc.front_matter(), allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{front}---\n\n{doc.body.strip(chr(10))}\n"
 
