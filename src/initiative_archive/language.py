@@ -10,8 +10,20 @@ import re
 from functools import lru_cache
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-_HAN_RE = re.compile(f"[{HAN}]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
+
+
+def is_han(ch: str) -> bool:
+    """Whether one character is in ``HAN``. Range tests: folding runs this for every character
+    a search ranks, and a class of these ranges costs milliseconds to compile at start-up."""
+    return ("\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+            or "\U00020000" <= ch <= "\U0002fa1f")
+
+
+@lru_cache(maxsize=1)
+def han_re() -> re.Pattern[str]:
+    """``[HAN]``, compiled when first needed (not by a search that meets no Chinese)."""
+    return re.compile(f"[{HAN}]")
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +42,7 @@ def fold_char(ch: str) -> str:
 
 def fold_han(text: str) -> str:
     """Traditional -> simplified, character by character, so offsets stay the same."""
-    return "".join(fold_char(ch) if _HAN_RE.match(ch) else ch for ch in text)
+    return "".join(fold_char(ch) if is_han(ch) else ch for ch in text)
 
 
 def name_key(name: str) -> str:
@@ -41,7 +53,7 @@ def name_key(name: str) -> str:
 
 def detect_lang(text: str) -> str:
     """``en``, ``zh-Hans`` or ``zh-Hant`` (BCP 47) by script; ``und`` for text with neither."""
-    han = _HAN_RE.findall(text)
+    han = han_re().findall(text)
     latin = len(_LATIN_RE.findall(text))
     if not han and not latin:
         return "und"
@@ -54,7 +66,7 @@ def detect_lang(text: str) -> str:
 def clause_lang(text: str, doc_lang: str) -> str:
     """A clause is in its document's language unless its script plainly says otherwise (an
     English report with a Chinese heading)."""
-    han = len(_HAN_RE.findall(text))
+    han = len(han_re().findall(text))
     latin = len(_LATIN_RE.findall(text))
     if doc_lang.startswith("zh") and latin > 2 * han:
         return "en"
