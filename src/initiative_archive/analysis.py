@@ -41,52 +41,17 @@ ANALYSIS_VERSION = 5
 @lru_cache(maxsize=1)
 def analysis_fingerprint() -> str:
     """Everything besides our code that decides the index: the versions of the engine, jieba
-    and OpenCC, and the user dictionary's hash. An index built with others is rebuilt.
-
-    The versions are what ``importlib.metadata.version`` answers, read the way it reads them
-    (the first ``<name>-*.dist-info`` or ``.egg-info`` on ``sys.path``, its ``Version:``
-    header) without importing it or the packages: that import alone cost a cold search
-    ~20 ms. tests/test_startup.py checks both agree."""
+    and OpenCC, and the user dictionary's hash. An index built with others is rebuilt. The
+    versions are read from the installed metadata without importing importlib.metadata or
+    the packages (see ``installed_version``)."""
     import hashlib
     import os
-    import sys
 
-    def normal(name: str) -> str:  # importlib.metadata's Prepared.normalize
-        return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+    from .config import installed_version
 
-    def installed(info: str) -> str:
-        """The ``Version:`` header of a distribution's metadata, read as ``metadata.version``
-        reads it ("None" when there is none: it answers None)."""
-        for name in ("METADATA", "PKG-INFO", ""):  # "": an .egg-info that is a file
-            try:
-                with open(os.path.join(info, name) if name else info, encoding="utf-8") as f:
-                    text = f.read()
-            except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
-                continue
-            if text:
-                for line in text.splitlines():
-                    if not line.strip():
-                        break  # the end of the headers
-                    key, _, value = line.partition(":")
-                    if key.strip().lower() == "version":
-                        return value.strip()
-                return "None"
-        return "None"
-
-    wanted = {normal(n): n for n in ("whoosh3", "jieba", "opencc")}
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            children = os.listdir(entry or ".")
-        except OSError:  # a zip file, a folder that is gone
-            continue
-        for child in children:
-            low = child.lower()
-            if not low.endswith((".dist-info", ".egg-info")):
-                continue
-            name = normal(low.rpartition(".")[0].partition("-")[0])
-            if name in wanted and wanted[name] not in found:
-                found[wanted[name]] = installed(os.path.join(entry or ".", child))
+    def version(name: str) -> str:
+        found = installed_version(name)
+        return "none" if found is None else found
 
     try:  # beside this module; importlib.resources's readers cost a search ~3 ms to import
         with open(os.path.join(os.path.dirname(__file__), "data", "userdict.txt"), "rb") as f:
@@ -94,10 +59,6 @@ def analysis_fingerprint() -> str:
     except OSError:  # an install that is not plain files (a zip)
         userdict = resources.files("initiative_archive").joinpath("data/userdict.txt").read_bytes()
     digest = hashlib.sha256(userdict).hexdigest()[:8]
-
-    def version(name: str) -> str:
-        return found.get(name, "none")
-
     return (f"whoosh-{version('whoosh3')}.jieba-{version('jieba')}.opencc-{version('opencc')}"
             f".dict-{digest}")
 
