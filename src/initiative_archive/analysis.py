@@ -62,7 +62,6 @@ def analysis_fingerprint() -> str:
     return (f"whoosh-{version('whoosh3')}.jieba-{version('jieba')}.opencc-{version('opencc')}"
             f".dict-{digest}")
 
-
 _TOKEN_RE = re.compile(f"([{HAN}]+)|((?:(?![{HAN}])[^\\W_])+)")
 _ASCII_WORD = re.compile(r"^[a-z]+$")
 STOP = frozenset(STOP_WORDS | {"s", "t", "shall", "such", "its", "their", "our", "would"})

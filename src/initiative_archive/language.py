@@ -2,7 +2,7 @@
 
 Chinese is told from English by its script; simplified from traditional by what OpenCC's
 character table changes. What OpenCC makes of each Han character of the Basic Multilingual Plane
-is kept in this user's cache folder under OpenCC's version (made once, in ~0.1 s), so that a
+is kept in this user's cache folder under OpenCC's version (made once, in ~50 ms), so that a
 search reads a small file instead of loading OpenCC; OpenCC itself loads only to make that file
 and for characters beyond the BMP.
 """
