@@ -44,7 +44,6 @@ import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .clauses import pinpoint
 from .model import Clause, Document
 
 STYLES = ("chicago", "chicago-author-date", "apa", "mla", "bibtex", "ris", "csl-json")
@@ -101,6 +100,8 @@ class Citable:
     def _clause_pinpoint(self, brackets: bool) -> str:
         if self.clause is None:
             return ""
+        from .clauses import pinpoint  # the command line reads STYLES without loading clauses
+
         english = pinpoint(self.clause.path)
         if self.document.kind == "presentation":
             english = _slide_pinpoint(self.clause, self.document)
@@ -117,6 +118,8 @@ def _pages(pages: tuple[int, ...]) -> str:
 
 def _slide_pinpoint(clause: Clause, doc: Document) -> str:
     """A bullet of a slide deck named as a reader finds it: by its slide's heading."""
+    from .clauses import pinpoint
+
     path = clause.path
     match = re.match(r"^sec_(\d+)/op_(\d+)$", path)
     if match:

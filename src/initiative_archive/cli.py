@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, render
-from .cite import PARTS, STYLES, cite
+from . import __version__
+from .cite import PARTS, STYLES
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
-from .corpus import ISO_DATE, KINDS
 from .errors import ArchiveError, NotFoundError
 from .limits import Limits
-from .meetings import filter_meetings, load_records
+from .model import ISO_DATE, KINDS
 from .query_limits import QueryLimits
 from .textclean import strip_controls
-from .verify import is_empty
 
+# Every command imports what it uses: `--version` and `--help` load none of it, a search loads
+# neither the citation styles, nor quotation checks, nor the meeting records.
 if TYPE_CHECKING:  # the archive loads Whoosh: only commands that use it import it
     from .archive import Archive
     from .ingest import Outcome
@@ -240,6 +240,7 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
         raise click.UsageError("give a QUERY or --queries FILE (one of them)")
     if queries_file and (cite_style or explain or group_by):
         raise click.UsageError("--cite, --explain and --group-by take one QUERY, not --queries")
+    from . import render
     from .engine import Filters
 
     filters = Filters(docs=list(docs), kinds=list(kinds), langs=list(langs), roles=list(roles),
@@ -268,6 +269,8 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
     for message in result.notices:
         note(message)
     if cite_style:
+        from .cite import cite
+
         echo(cite([archive.citable(h.clause.id) for h in result.hits], cite_style))
         return
     if fmt == "json":
@@ -306,6 +309,8 @@ def show(item_id: str, fmt: str, archive: Archive) -> None:
         initiative-archive show prc-public-library-law-2018/art_33/para_2/item_1 --format json
         initiative-archive show cdnlao-04
     """
+    from . import render
+
     view = archive.lookup(item_id)
     for message in getattr(view, "notices", []):
         note(f"note: {message}")
@@ -334,6 +339,8 @@ def docs(names: tuple[str, ...], kinds: tuple[str, ...], langs: tuple[str, ...],
         initiative-archive docs 东亚图书馆南宁倡议
         initiative-archive docs --participant Cambodia
     """
+    from . import render
+
     rows = archive.listing(list(names), list(kinds), list(langs), participant)
     if fmt == "json":
         echo(render.to_json({"archive_version": __version__, "documents": rows}) + "\n")
@@ -403,6 +410,7 @@ def ingest(paths: tuple[Path, ...], doc_id: str | None, title: str | None, date:
     missing = [str(p) for p in paths if not (p.exists() or p.is_symlink())]
     if missing:
         raise click.BadParameter(f"no such file: {', '.join(missing)}", param_hint="PATHS")
+    from . import render
     from .ingest import Overrides, ingest_files
 
     overrides = Overrides(id=doc_id, title=title, date=date, lang=lang, kind=kind)
@@ -492,6 +500,7 @@ def fetch_command(ids: tuple[str, ...], mirror: str | None, max_bytes: int, fmt:
         initiative-archive fetch --mirror ../shared/sources
         initiative-archive fetch prc-public-library-law-2018 --mirror https://example.org/laws/
     """
+    from . import render
     from .fetch import UnknownIdsError, fetch_entries, select
 
     catalog = archive.corpus.catalog()
@@ -568,6 +577,8 @@ def cite_command(ids: tuple[str, ...], style: str, part: str, archive: Archive) 
         initiative-archive cite prc-public-library-law-2018/art_30 --style apa --part note
         initiative-archive cite prc-public-library-law-2018/art_30 --style bibtex
     """
+    from .cite import cite
+
     targets = [archive.citable(item) for item in ids]
     for target in targets:
         for notice in target.notices:
@@ -597,6 +608,10 @@ def verify(quotation: str | None, draft: Path | None, fmt: str, archive: Archive
         initiative-archive verify "actively promote inter-library loan"
         initiative-archive verify --file draft.md --format json
     """
+    from . import render
+    from .cite import cite
+    from .verify import is_empty
+
     if (quotation is None) == (draft is None):
         raise click.UsageError("give a QUOTATION or --file DRAFT, not both or neither")
     skipped: list[tuple[str, str]] = []
@@ -649,6 +664,8 @@ def _clip(text: str, most: int = 60) -> str:
 
 def _spans(verdicts: list) -> str:
     """A line for each quotation that runs across clauses, naming them all."""
+    from . import render
+
     return "".join(render.finish(f"“{_clip(v.quotation)}” runs across "
                                  f"{', '.join(c.id for c in v.clauses)}\n")
                    for v in verdicts if len(v.clauses) > 1)
@@ -670,6 +687,7 @@ def export(fmt: str, output: Path | None, archive: Archive) -> None:
     Example:
         initiative-archive export --format csv --output archive.csv
     """
+    from . import render
     from .export import CSV_COLUMNS, export_records
 
     records = list(export_records(archive.corpus))
@@ -704,6 +722,9 @@ def meetings(series: str | None, date_from: str | None, date_to: str | None,
         initiative-archive meetings --series CDNLAO
         initiative-archive meetings --from 2010 --to 2014 --format json
     """
+    from . import render
+    from .meetings import filter_meetings, load_records
+
     _check_range(date_from, date_to)
     records = load_records(archive.corpus.root)
     for problem in records.problems:

@@ -18,27 +18,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .atomic import ensure_folder, write_atomic
 from .catalog import CATALOG_FILE, EXTERNAL_DIR, Catalog, Entry, load_catalog
 from .clauses import split_clauses
 from .errors import AmbiguousNameError, CorpusError, NotFoundError
 from .language import name_key
-from .model import Clause, Document
+from .model import ISO_DATE, KINDS, Clause, Document  # noqa: F401 - corpus.KINDS too
 from .names import resolve
 from .textclean import strip_controls
 
-ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 LANG_TAG = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")  # BCP 47
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
-KINDS = ("initiative", "declaration", "resolution", "law", "regulation", "minutes", "report",
-         "presentation", "other")
 _CORE_KEYS = ("id", "title", "aliases", "date", "lang", "kind", "issuer", "source")
 
 
@@ -74,6 +70,8 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
     """(front matter, body, line number where the body starts). No front matter: ({}, text, 1)."""
     if not text.startswith("---"):
         return {}, text, 1
+    import yaml  # PyYAML costs a search ~15 ms to import: only readers of YAML load it
+
     lines = text.split("\n")
     if lines[0].strip() != "---":
         return {}, text, 1
@@ -116,6 +114,8 @@ def guard_yaml(raw: str, where: str) -> None:
         indents = (len(line) - len(line.lstrip(" ")) for line in raw.split("\n"))
         if max(indents, default=0) < 2 * MAX_FRONT_MATTER_DEPTH:
             return
+    import yaml
+
     depth = 0
     try:
         for event in yaml.parse(raw):
@@ -189,6 +189,8 @@ def document_from_text(text: str, where: str, fallback: dict[str, Any] | None = 
 
 def render_document(doc: Document) -> str:
     """The corpus file for a document: front matter, a blank line, the body."""
+    import yaml
+
     front = yaml.safe_dump(doc.front_matter(), allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{front}---\n\n{doc.body.strip(chr(10))}\n"
 
@@ -227,14 +229,22 @@ class Corpus:
         return self.documents_dir, self.root / EXTERNAL_DIR / "documents"
 
     def files(self) -> list[CorpusFile]:
+        """Every document file with its stat. Every search checks them all, so through
+        os.scandir rather than Path.glob (the same files, in the same order, at a quarter of
+        the cost)."""
         out = []
         for folder in self.folders:
             if not folder.is_dir():
                 continue
-            for path in sorted(folder.glob("*.md")):
-                stat = path.stat()
-                out.append(CorpusFile(path.relative_to(self.root).as_posix(), stat.st_mtime_ns,
-                                      stat.st_size))
+            try:
+                with os.scandir(folder) as entries:
+                    names = sorted(e.name for e in entries if e.name.endswith(".md"))
+            except PermissionError:  # as Path.glob: a folder that cannot be listed holds none
+                continue
+            prefix = folder.relative_to(self.root).as_posix()
+            for name in names:
+                stat = os.stat(os.path.join(folder, name))
+                out.append(CorpusFile(f"{prefix}/{name}", stat.st_mtime_ns, stat.st_size))
         return out
 
     def read_file(self, relpath: str) -> Document:

@@ -38,13 +38,12 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .language import HAN, fold_han
+from .language import fold_han, han_re, is_han
 from .spelling import american
 
 GLOSSARY_RESOURCE = "data/glossary.yaml"
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_HAN_RE = re.compile(f"[{HAN}]")
 #: An English word: Latin letters and digits, half- or full-width.
 _WORD_RE = re.compile(r"[A-Za-z0-9\u00c0-\u024f\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 #: What may stand between two words of one phrase: spaces, hyphens, apostrophes, slashes,
@@ -128,7 +127,7 @@ def _english_sequences(variant: str) -> list[tuple[str, ...]]:
 
 
 def _fold_zh_char(ch: str) -> str:
-    if _HAN_RE.match(ch):
+    if is_han(ch):
         return fold_han(ch)
     if ch.isascii():
         return ch.lower()
@@ -146,17 +145,20 @@ def chinese_key(text: str) -> str:
 
 
 class Glossary:
-    """The concepts, with lookup tables built once."""
+    """The concepts, with lookup tables built once. ``sequences``, if given, are
+    ``_english_sequences`` of every English variant in order (as the cache keeps them)."""
 
-    def __init__(self, concepts: Iterable[Concept]):
+    def __init__(self, concepts: Iterable[Concept],
+                 sequences: list[list[tuple[str, ...]]] | None = None):
         self.concepts: tuple[Concept, ...] = tuple(concepts)
         self._by_id = {c.id: c for c in self.concepts}
         # English: first word -> [(word sequence, concept, variant)], longest first.
         english: dict[str, list[tuple[tuple[str, ...], Concept, str]]] = {}
         seen: set[tuple[tuple[str, ...], str]] = set()
+        given = iter(sequences) if sequences is not None else None
         for concept in self.concepts:
             for variant in concept.en:
-                for seq in _english_sequences(variant):
+                for seq in (next(given) if given is not None else _english_sequences(variant)):
                     if (seq, concept.id) not in seen:  # "union catalog(ue)(s)": one entry
                         seen.add((seq, concept.id))
                         english.setdefault(seq[0], []).append((seq, concept, variant))
@@ -195,7 +197,7 @@ class Glossary:
     def mentions(self, text: str) -> list[Mention]:
         """Every place ``text`` names a concept, in text order (overlaps kept)."""
         found = self._english_mentions(text)
-        if _HAN_RE.search(text):
+        if not text.isascii() and han_re().search(text):  # English never compiles it
             found += self._chinese_mentions(text)
         found.sort(key=lambda m: (m.start, -m.end, m.concept.id))
         return found
@@ -249,6 +251,10 @@ def _strings(value: object, field: str, concept_id: str) -> tuple[str, ...]:
 
 def parse_glossary(data: object) -> Glossary:
     """A glossary from the parsed YAML (``{"concepts": [...]}``)."""
+    return Glossary(_concepts(data))
+
+
+def _concepts(data: object) -> list[Concept]:
     if not isinstance(data, dict) or not isinstance(data.get("concepts"), list):
         raise GlossaryError("a glossary is a mapping with a list of concepts under 'concepts'")
     concepts = []
@@ -267,7 +273,7 @@ def parse_glossary(data: object) -> Glossary:
                                          "zh_hant_unconverted", cid),
             related=_strings(entry.get("related"), "related", cid),
         ))
-    return Glossary(concepts)
+    return concepts
 
 
 def _parse_text(text: str) -> Glossary:
@@ -285,23 +291,49 @@ def _parse_text(text: str) -> Glossary:
 def load_glossary() -> Glossary:
     """The shipped glossary, read once per process. Parsing its YAML costs a search more than
     the search itself, so the parsed form is kept as JSON in this user's cache folder, under
-    the YAML's hash, and read from there (a few milliseconds) while the YAML is unchanged."""
-    resource = resources.files("initiative_archive").joinpath(GLOSSARY_RESOURCE)
-    raw = resource.read_bytes()
+    the YAML's hash, and read from there (a few milliseconds) while the YAML is unchanged.
+    The cache keeps the English variants' word sequences too (their spelling and plural
+    folding cost a cold search ~10 ms); its key covers the code that makes them."""
+    try:  # beside this module; importlib.resources's readers cost a search ~3 ms to import
+        raw = (Path(__file__).parent / GLOSSARY_RESOURCE).read_bytes()
+    except OSError:  # an install that is not plain files (a zip)
+        raw = resources.files("initiative_archive").joinpath(GLOSSARY_RESOURCE).read_bytes()
     from . import __version__
 
-    key = hashlib.sha256(raw + f"|{__version__}|{_CACHE_SCHEMA}".encode()).hexdigest()[:16]
-    cached = _cache_path(key)
+    code = b"".join(_source(name) for name in ("glossary.py", "spelling.py"))
+    key = hashlib.sha256(raw + f"|{__version__}|{_CACHE_SCHEMA}|".encode() + code).hexdigest()
+    cached = _cache_path(key[:16])
     try:
-        return parse_glossary(json.loads(cached.read_text(encoding="utf-8")))
-    except (OSError, ValueError, GlossaryError):
+        return _from_cache(json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError, GlossaryError):  # no cache, or not ours
         pass
     glossary = _parse_text(raw.decode("utf-8"))
     _write_cache(cached, glossary)
     return glossary
 
 
-_CACHE_SCHEMA = 2  # bumped when Concept's fields change: a cache of other fields is not read
+#: Bumped when Concept's fields or the cache's layout change: a cache of others is not read.
+_CACHE_SCHEMA = 3
+
+
+def _source(name: str) -> bytes:
+    """A module's source, for the cache key (nothing when it cannot be read: the key then
+    holds only the version, as before)."""
+    try:
+        return Path(__file__).with_name(name).read_bytes()
+    except OSError:
+        return b""
+
+
+def _from_cache(data: dict) -> Glossary:
+    """The glossary the cache holds. Each English variant's sequences are one string, a line
+    per sequence, its words spaced (nested JSON lists would cost more to read than they save)."""
+    sequences = [[tuple(line.split(" ")) for line in entry.split("\n") if line]
+                 for entry in data["en_sequences"]]
+    concepts = _concepts(data)
+    if len(sequences) != sum(len(c.en) for c in concepts):
+        raise GlossaryError("the cache's English sequences do not match its concepts")
+    return Glossary(concepts, sequences)
 
 
 def _cache_path(digest: str) -> Path:
@@ -314,8 +346,12 @@ def _write_cache(path: Path, glossary: Glossary) -> None:
     """Best effort: a cache that cannot be written is simply not used."""
     from .atomic import write_atomic
 
+    sequences = [_english_sequences(variant) for c in glossary for variant in c.en]
+    if not all(w and " " not in w and "\n" not in w for e in sequences for q in e for w in q):
+        return  # a word the cache's spacing would split
     data = {"concepts": [{k: list(v) if isinstance(v, tuple) else v
-                          for k, v in asdict(c).items()} for c in glossary]}
+                          for k, v in asdict(c).items()} for c in glossary],
+            "en_sequences": ["\n".join(" ".join(seq) for seq in entry) for entry in sequences]}
     try:
         write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
     except OSError:
@@ -356,10 +392,10 @@ def _validate(concepts: tuple[Concept, ...]) -> list[Problem]:
             if not getattr(c, field):
                 problem(f"{field} is empty")
         for variant in c.en:
-            if not variant or _HAN_RE.search(variant) or not _WORD_RE.search(variant):
+            if not variant or han_re().search(variant) or not _WORD_RE.search(variant):
                 problem(f"English variant {variant!r} is not English words")
         for variant in c.zh_hans + c.zh_hant:
-            if not _HAN_RE.search(variant):
+            if not han_re().search(variant):
                 problem(f"Chinese variant {variant!r} has no Chinese characters")
         for variant in c.zh_hans:
             if fold_han(variant) != variant:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .corpus import _plain, expect_types, guard_yaml, normalise_date
 from .errors import CorpusError, NotFoundError
 from .language import name_key
@@ -92,6 +90,8 @@ def _read_folder(root: Path, folder: str, problems: list[CorpusError]) -> list[R
 
 def read_record(root: Path, rel: str, problems: list[CorpusError]) -> Record | None:
     """One meeting or series file; None (and a problem) when it cannot be read."""
+    import yaml  # PyYAML costs a search ~15 ms to import: only readers of YAML load it
+
     path = root / rel
     try:
         text = path.read_text(encoding="utf-8")
@@ -182,6 +182,8 @@ def _read_libraries(corpus_root: Path, problems: list[CorpusError]) -> list[dict
     path = corpus_root / "libraries.yaml"
     if not path.is_file():
         return []
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
         guard_yaml(text, path.name)

@@ -7,8 +7,15 @@ its paragraphs and items); a ``Hit`` is a clause found by a search, with its sco
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+#: A document's kinds, and the form of its dates (here, not in corpus.py, so that the command
+#: line can offer them without loading the corpus reader).
+KINDS = ("initiative", "declaration", "resolution", "law", "regulation", "minutes", "report",
+         "presentation", "other")
+ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,17 @@ if TYPE_CHECKING:
     from .archive import ClauseView, DocumentView, RecordView
     from .engine import Explanation
 
-_HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 BOLD_YELLOW, BOLD, DIM, RESET = "\x1b[1;33m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _OWN_CODES = re.compile(r"(\x1b\[(?:1;33|1|2|0)m)")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _cjk(ch: str) -> bool:
+    """Whether one character is Han or CJK punctuation: range tests rather than a character
+    class, which costs every start-up milliseconds to compile."""
+    return "\u3000" <= ch <= "\u303f" or "\u3400" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
 HIT_COLUMNS = ["clause_id", "doc_id", "doc_title", "date", "label", "role", "lang", "score",
                "text"]
 
@@ -350,7 +357,7 @@ def clause_view_text(view: ClauseView) -> str:
              + (f" · {pages}" if pages else ""),
              ""]
     if view.lead_in:  # the words that introduce the list this item belongs to
-        label = f"{c.label} " if c.label and not _HAN.match(c.label[-1]) else c.label
+        label = f"{c.label} " if c.label and not _cjk(c.label[-1]) else c.label
         lines += [view.lead_in, f"  {label}{c.text}"]
     else:
         lines.append(c.text)

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from .language import HAN, fold_han
+from .language import HAN, fold_han, han_re
 from .model import Clause
 
 SIMILAR_ENOUGH = 0.8
@@ -32,7 +32,6 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "‘": 
                          "〈": "<", "〉": ">"})
 _PUNCT = str.maketrans({"，": ",", "。": ".", "；": ";", "：": ":", "！": "!", "？": "?",
                         "、": ",", "（": "(", "）": ")", "—": "-", "–": "-"})
-_HAN_RE = re.compile(f"[{HAN}]")
 _LABEL = re.compile(r"^\s*(?:\d{1,3}[.)、]\s+"
                     r"|[（(](?:\d{1,3}|[a-z]|[一二三四五六七八九十]{1,3})[）)]\s*"
                     r"|第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?[\s\u3000]*"
@@ -134,7 +133,7 @@ def diff(quotation: str, clause_text: str) -> str:
     text = normalise(clause_text)
     window = fuzz.partial_ratio_alignment(quoted, text)
     start, end = (window.dest_start, window.dest_end) if window else (0, len(text))
-    chinese = bool(_HAN_RE.search(quoted))
+    chinese = bool(han_re().search(quoted))
     if not chinese:  # widen to whole words
         start = text.rfind(" ", 0, start) + 1
         end = len(text) if text.find(" ", end) < 0 else text.find(" ", end)
@@ -228,7 +227,7 @@ def scan_quotations(text: str, min_words: int = 8, min_chars: int = 8
         quote = next(g for g in match.groups() if g is not None).strip()
         if is_empty(quote):
             skipped.append((quote, "no words"))
-        elif len(quote.split()) >= min_words or len(_HAN_RE.findall(quote)) >= min_chars:
+        elif len(quote.split()) >= min_words or len(han_re().findall(quote)) >= min_chars:
             checked.append(quote)
         else:
             skipped.append((quote, TOO_SHORT))
