@@ -12,8 +12,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .clauses import split_clauses
 from .errors import CorpusError
 from .model import Clause, Document
@@ -58,6 +56,8 @@ def revision_history(corpus_root: Path, old: Document, new: Document) -> bytes |
     if old.source.get("file"):
         revision["previous_source"] = old.source["file"]
     data.setdefault("revisions", []).append(revision)
+    import yaml  # loaded when a history is written, not by every search
+
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
@@ -65,6 +65,8 @@ def load_history(corpus_root: Path, doc_id: str) -> dict[str, Any]:
     path = history_path(corpus_root, doc_id)
     if not path.is_file():
         return {}
+    import yaml  # loaded when a history is read, not by every search
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, OSError, ValueError) as exc:
