@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import CORPUS, SHIPPED_IDS, assert_one_error_line
 
+from initiative_archive.backends.whoosh.store import IndexStore
 from initiative_archive.cli import cli
-from initiative_archive.index import IndexStore
 
 CONTRACT_KEYS = {"clause_id", "doc_id", "doc_title", "date", "label", "role", "lang", "text",
                  "score"}

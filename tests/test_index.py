@@ -11,8 +11,8 @@ import pytest
 from conftest import copy_corpus
 
 from initiative_archive import Archive
+from initiative_archive.backends.whoosh.store import index_format
 from initiative_archive.errors import ArchiveBusyError
-from initiative_archive.index import index_format
 
 DOCS = ["kunming-2013", "nanning-2012", "nlc-2017-prospects"]
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from initiative_archive import Archive
+from initiative_archive.backends.whoosh.store import MARKER, IndexStore
 from initiative_archive.corpus import Corpus
 from initiative_archive.errors import ArchiveBusyError, IndexMissingError
-from initiative_archive.index import MARKER, IndexStore
 from initiative_archive.model import Document
 
 TIMEOUT = 60
@@ -213,7 +213,7 @@ def _hold_lock(index: Path) -> subprocess.Popen:
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from initiative_archive.index import IndexStore
+            from initiative_archive.backends.whoosh.store import IndexStore
             with IndexStore({str(index)!r}).lock():
                 print("locked", flush=True)
                 time.sleep(600)

@@ -20,10 +20,10 @@ from conftest import assert_one_error_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from initiative_archive.backends.whoosh.query import QueryLimits, explain
+from initiative_archive.backends.whoosh.store import make_schema
 from initiative_archive.engine import Filters
 from initiative_archive.errors import QueryError
-from initiative_archive.index import make_schema
-from initiative_archive.search import QueryLimits, explain
 
 QUICK = 3.0  # seconds: a refusal or an answer on the shipped corpus, with room for slow CI
 
@@ -73,7 +73,7 @@ def test_a_refusal_is_one_error_line(run_main, shipped_args):
 
 
 def test_limits_are_parameters(shipped):
-    from initiative_archive.search import run_search
+    from initiative_archive.backends.whoosh.query import run_search
 
     ix = shipped.engine.store.open()
     with ix.searcher() as searcher:
@@ -93,7 +93,7 @@ def test_limits_are_parameters(shipped):
 
 
 def test_did_you_mean_stops_when_time_is_up(shipped):
-    from initiative_archive.search import Budget, suggest
+    from initiative_archive.backends.whoosh.query import Budget, suggest
 
     ix = shipped.engine.store.open()
     with ix.searcher() as searcher:

@@ -236,7 +236,7 @@ def test_the_count_beyond_the_ranked_depth_is_every_match(shipped, query):
     """Whoosh drops a common word from an OR once the best few are found; the count must not."""
     from whoosh.query import Or, Term
 
-    from initiative_archive.search import Budget, _ranked, allowed, parse_query
+    from initiative_archive.backends.whoosh.query import Budget, _ranked, allowed, parse_query
     searcher = shipped.engine.session.searcher()
     parsed = parse_query(query, searcher.schema, "any")
     words = [leaf for leaf in parsed.leaves() if isinstance(leaf, Term)]
@@ -251,10 +251,10 @@ def test_a_concepts_runs_are_found_as_one_by_one(shipped):
     """``Runs`` (one scan for all of a concept's variants) says what ``contiguous`` says of
     each variant, for every concept of the glossary against every clause of the corpus."""
     from initiative_archive.analysis import char_sequence
+    from initiative_archive.backends.whoosh.query import _variant_tokens
     from initiative_archive.clauses import split_clauses
     from initiative_archive.glossary import load_glossary
     from initiative_archive.ranking import Runs, contiguous
-    from initiative_archive.search import _variant_tokens
     concepts = list(load_glossary())
     texts = [char_sequence(c.text) for doc in shipped.documents()
              for c in split_clauses(doc.body, doc.id, doc.lang)][::4]

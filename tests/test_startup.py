@@ -83,8 +83,8 @@ def test_version_and_help_load_no_engine(tmp_path):
         assert not roots(modules) & (HEAVY | {"whoosh", "yaml"}), (args, roots(modules))
         assert "importlib.metadata" not in modules, args
         ours = {m for m in modules if m.startswith("initiative_archive.")}
-        assert not ours & {"initiative_archive.archive", "initiative_archive.index",
-                           "initiative_archive.search", "initiative_archive.corpus",
+        assert not ours & {"initiative_archive.archive", "initiative_archive.backends.whoosh.store",
+                           "initiative_archive.backends.whoosh.query", "initiative_archive.corpus",
                            "initiative_archive.render", "initiative_archive.glossary"}, (args, ours)
     assert f"version {initiative_archive.__version__}" in probe("--version", cache=tmp_path)[0]
 

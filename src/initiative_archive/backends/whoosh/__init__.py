@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...engine import Explanation, Filters, Progress, UpdateReport, quiet
-from ...index import IndexStore, ReadSession, make_schema
 from ...model import Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
-from ...search import Budget, explain, more_like, run_search, suggest
+from .query import Budget, explain, more_like, run_search, suggest
+from .store import IndexStore, ReadSession, make_schema
 
 
 class WhooshEngine:

@@ -31,22 +31,24 @@ import struct
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 
-from . import __version__
-from .analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
-from .atomic import fsync_folder, write_atomic
-from .clauses import ancestors
-from .cores import usable_cores
-from .corpus import Corpus, CorpusFile, content_hash
-from .errors import CorpusError, IndexMissingError
-from .locking import LOCK_WAIT_SECONDS, file_lock
-from .model import Document
+from ... import __version__
+from ...analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
+from ...atomic import fsync_folder, write_atomic
+from ...clauses import ancestors
+from ...cores import usable_cores
+from ...corpus import Corpus, CorpusFile, content_hash
+from ...engine import Progress, UpdateReport
+from ...engine import quiet as _quiet
+from ...errors import CorpusError, IndexMissingError
+from ...locking import LOCK_WAIT_SECONDS, file_lock
+from ...model import Document
 
 SCHEMA_VERSION = 4  # 4: meeting records indexed
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
@@ -87,13 +89,6 @@ _TOC_TEMP = re.compile(r"_MAIN_\d+\.toc\.\w+")  # a table of contents a killed c
 # version's (``<name>.<pid>.tmp``).
 _MARKER_TEMP = re.compile(r"\.?" + re.escape(MARKER) + r"\.[A-Za-z0-9_]+\.tmp")
 
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
-
-
 def make_schema() -> Schema:
     """One Whoosh document per clause, plus one per corpus file (``record: document``) that
     remembers the file's stat and hash, for incremental updates."""
@@ -125,23 +120,6 @@ def make_schema() -> Schema:
     )
 
 
-@dataclass
-class UpdateReport:
-    """What an index run did, in documents."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    rebuilt: bool = False
-    problems: list[CorpusError] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)  # worth telling the reader, e.g. why rebuilt
-
-    @property
-    def touched(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.rebuilt)
-
-
 def indexed_files(corpus: Corpus) -> list[CorpusFile]:
     """What the index holds: the documents, and the meeting records (searched with
     ``--kind meeting``)."""
@@ -156,7 +134,7 @@ def indexed_files(corpus: Corpus) -> list[CorpusFile]:
 
 def read_indexed(corpus: Corpus, relpath: str) -> Document:
     if relpath.startswith("meetings/"):
-        from .meetings import meeting_document
+        from ...meetings import meeting_document
 
         return meeting_document(corpus.root, relpath)
     return corpus.read_file(relpath)

@@ -41,14 +41,14 @@ from whoosh.query import (
     Wildcard,
 )
 
-from .analysis import CHARS, STOP, WORDS, analyze, char_sequence
-from .engine import Explanation, Filters
-from .errors import IndexMissingError, NotFoundError, QueryError
-from .index import DAMAGE
-from .language import fold_han
-from .model import Clause, Hit, SearchResult
-from .query_limits import DEFAULT_LIMITS, QueryLimits
-from .ranking import LEVELS, Runs, query_shape, rank_key
+from ...analysis import CHARS, STOP, WORDS, analyze, char_sequence
+from ...engine import Explanation, Filters
+from ...errors import IndexMissingError, NotFoundError, QueryError
+from ...language import fold_han
+from ...model import Clause, Hit, SearchResult
+from ...query_limits import DEFAULT_LIMITS, QueryLimits
+from ...ranking import LEVELS, Runs, query_shape, rank_key
+from .store import DAMAGE
 
 TRANSLATION_DEPTH = 50  # clauses found through the glossary read even below the rank depth
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
