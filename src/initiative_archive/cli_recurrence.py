@@ -1,4 +1,5 @@
-"""``recur``, ``compare`` and ``themes``: where else a proposal is made (see recur.py).
+"""``recur``, ``similar``, ``compare`` and ``themes``: where else a proposal is made (see
+recur.py, and the engine's more-like-this).
 
 Commands of the ``initiative-archive`` group, kept apart from cli.py by subject; like every
 command they only parse options, call the archive once and render what comes back.
@@ -91,6 +92,49 @@ def recur(clause_id: str, threshold: float | None, cross_threshold: float | None
         echo(render_recur.recur_csv(found))
     else:
         echo(render_recur.recur_text(view, found))
+
+
+@cli.command()
+@click.argument("clause_id", metavar="CLAUSE_ID")
+@click.option("--doc", "docs", multiple=True, metavar="ID",
+              help="Only clauses of this document (id, title or alias); repeatable.")
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Only clauses in this language: en, zh, zh-Hans, zh-Hant.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many clauses to show.")
+@format_option(("text", "json", "jsonl", "csv"))
+@click.option("--color/--no-color", default=None,
+              help="Highlight the shared words [default: on a terminal].")
+@archive_options
+def similar(clause_id: str, docs: tuple[str, ...], langs: tuple[str, ...], limit: int, fmt: str,
+            color: bool | None, archive: Archive) -> None:
+    """The clauses worded most like CLAUSE_ID: the search engine's more-like-this, on its
+    most distinctive words. Quick, and in its own language only; 'recur' judges meaning
+    across languages.
+
+    \b
+    Examples:
+        initiative-archive similar shanghai-public-library-regulations-2024/art_4/para_1
+        initiative-archive similar kunming-2013/op_3 --doc nanning-2012 --format json
+    """
+    from . import render
+    from .cli import use_color
+    from .engine import Filters
+    from .model import SearchResult
+
+    view, hits = archive.similar(clause_id, limit, Filters(docs=list(docs), langs=list(langs)))
+    for message in view.notices:
+        note(f"note: {message}")
+    result = SearchResult(query=view.clause.id, total=len(hits), hits=hits)
+    if fmt == "json":
+        echo(render.search_json(result) + "\n")
+    elif fmt == "jsonl":
+        echo(render.search_jsonl(result))
+    elif fmt == "csv":
+        echo(render.search_csv(result))
+    else:
+        echo(render.similar_text(view.clause.id, hits, use_color(color)),
+             color=use_color(color))
 
 
 @cli.command()

@@ -208,6 +208,16 @@ def search_text(result: SearchResult, color: bool = False, group_by: str | None 
     return finish("\n".join(lines) + "\n", color)
 
 
+def similar_text(clause_id: str, hits: list[Hit], color: bool = False) -> str:
+    """``similar``: the clauses worded most like one, best first."""
+    if not hits:
+        return finish(f"No other clause shares the words of {clause_id}.\n")
+    lines = [f"Clauses worded most like {clause_id} (shared words; 'recur' judges meaning):"]
+    for n, hit in enumerate(hits, 1):
+        lines += _hit_lines(n, hit, color, with_title=True)
+    return finish("\n".join(lines) + "\n", color)
+
+
 def quoted(query: str) -> str:
     """The query as typed, quoted; cleaned first, so repr() shows no escaped control character
     and no undecodable byte."""

@@ -387,7 +387,7 @@ def _hit(unit: dict, query: Query) -> Hit:
 
 
 def more_like(searcher, clause_id: str, limit: int, filters: Filters,
-              limits: QueryLimits = DEFAULT_LIMITS, words: int = 12) -> list[Hit]:
+              limits: QueryLimits = DEFAULT_LIMITS, words: int = 30) -> list[Hit]:
     """The clauses whose words are most like those of ``clause_id``: its ``words`` most
     distinctive index words (Whoosh's Bo1 key terms, weighted) searched as one query. The
     clause itself and the units of its family (which hold its words) are left out."""
