@@ -74,3 +74,21 @@ def test_a_build_on_several_processes_indexes_what_one_process_does(tmp_path, mo
     ix = open_generation(os.path.realpath(tmp_path / "index" / "live"))
     assert len(ix._segments()) == 2  # one a worker: the workers did the writing
     assert _contents(tmp_path / "index") == _contents(shipped_index)
+
+
+@pytest.mark.parametrize("limit", [None, 3000])
+def test_the_term_pool_gives_the_postings_in_whooshs_order(limit):
+    from whoosh.filedb.filestore import RamStorage
+
+    from initiative_archive.bulk_writer import _TermPool
+
+    postings = [(field, term.encode(), doc, 1.0, b"v%d" % doc)
+                for doc in range(60) for field in ("chars", "text")
+                for term in ("b", "a", "c", f"t{doc % 7}")]
+    pool = _TermPool(RamStorage(), None)
+    if limit:
+        pool.limit = limit  # bytes: spills runs to storage, merged at the end
+    for posting in postings:
+        pool.add(posting)
+    assert bool(pool.runs) == bool(limit)
+    assert list(pool.iter_postings()) == sorted(postings)
