@@ -304,7 +304,7 @@ def indexed_terms(value: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
     words: list[str] = []
     chars: list[str] = []
     latin: list[str] = []
-    firsts = [0, 0, 0]
+    firsts = [-1, -1, -1]  # the position of each one's first term (-1: none yet)
     wpos = cpos = lpos = 0
     previous = None
     for match in _TOKEN_RE.finditer(value):
@@ -312,30 +312,49 @@ def indexed_terms(value: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
         if run:
             run = fold_han(run)
             for piece in _search_words(run):
-                wpos = _append(words, _kept(piece, True), wpos, firsts, 0)
+                term = _kept(piece, True)
+                if term is not None:
+                    words.append(term)
+                    if firsts[0] < 0:
+                        firsts[0] = wpos
+                wpos += 1
             for ch in run:
-                cpos = _append(chars, _kept(ch, True), cpos, firsts, 1)
-        else:
-            word = match.group(2)
-            if (previous is not None and previous.group(2)
-                    and value[previous.end():match.start()] == "-"):
-                wpos = _append(words, _kept(previous.group(2) + word, True), wpos, firsts, 0)
-            stemmed = _kept(word, True)
-            wpos = _append(words, stemmed, wpos, firsts, 0)
-            cpos = _append(chars, stemmed, cpos, firsts, 1)
-            lpos = _append(latin, _kept(word, False), lpos, firsts, 2)
+                term = _kept(ch, True)
+                if term is not None:
+                    chars.append(term)
+                    if firsts[1] < 0:
+                        firsts[1] = cpos
+                cpos += 1
+            previous = match
+            continue
+        word = match.group(2)
+        if (previous is not None and previous.group(2)
+                and value[previous.end():match.start()] == "-"):
+            term = _kept(previous.group(2) + word, True)
+            if term is not None:
+                words.append(term)
+                if firsts[0] < 0:
+                    firsts[0] = wpos
+            wpos += 1
+        term = _kept(word, True)
+        if term is not None:
+            words.append(term)
+            chars.append(term)
+            if firsts[0] < 0:
+                firsts[0] = wpos
+            if firsts[1] < 0:
+                firsts[1] = cpos
+        wpos += 1
+        cpos += 1
+        term = _kept(word, False)
+        if term is not None:
+            latin.append(term)
+            if firsts[2] < 0:
+                firsts[2] = lpos
+        lpos += 1
         previous = match
-    return ((firsts[0], tuple(words)), (firsts[1], tuple(chars)), (firsts[2], tuple(latin)))
-
-
-def _append(terms: list[str], term: str | None, pos: int, firsts: list[int], which: int
-            ) -> int:
-    """Keep ``term`` (the token at ``pos``) unless it was stopped; the next position."""
-    if term is not None:
-        if not terms:
-            firsts[which] = pos
-        terms.append(term)
-    return pos + 1
+    return ((max(firsts[0], 0), tuple(words)), (max(firsts[1], 0), tuple(chars)),
+            (max(firsts[2], 0), tuple(latin)))
 
 
 def analyze(text: str, granularity: str = "words", stem: bool = True) -> list[tuple[str, int, int]]:

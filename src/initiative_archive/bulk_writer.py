@@ -19,6 +19,7 @@ import copy
 import ctypes
 import os
 import signal
+from collections.abc import Iterator
 from functools import partial
 
 from whoosh.fields import Schema
@@ -92,6 +93,47 @@ class _WorkerWriter(SegmentWriter):
     def per_document_reader(self):
         return _FieldLengths(super().per_document_reader())
 
+    def _flush_segment(self) -> None:
+        """Whoosh's, but with all postings in memory (no runs on disk) they are written term
+        by term: Whoosh's ``add_postings`` compares each posting with the one before to find
+        where a field or a term starts."""
+        if self.pool.runs:
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        _write_by_term(self.fieldwriter, self.schema, lengths, self.pool.by_term())
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+
+def _write_by_term(writer, schema: Schema, lengths, terms) -> None:
+    """What ``FieldWriter.add_postings`` does with the same postings, given them by term."""
+    current = None
+    length = _no_length
+    for (fieldname, text), postings in terms:
+        if fieldname != current:
+            if current is not None:
+                writer.finish_field()
+            writer.start_field(fieldname, schema[fieldname])
+            length = lengths.doc_field_length_reader(fieldname) if lengths else _no_length
+            current = fieldname
+        postings = [p for p in postings if p[2] != -1]  # -1: a spelling word, not a posting
+        if not postings:
+            continue
+        writer.start_term(text)
+        add = writer.add
+        for _, _, docnum, weight, value in postings:
+            add(docnum, weight, b"" if value is None else value, length(docnum))
+        writer.finish_term()
+    if current is not None:
+        writer.finish_field()
+
+
+def _no_length(docnum: int) -> int:
+    return 0
+
 
 class _TermPool(PostingPool):
     """Whoosh's pool, keeping the postings by term as they come rather than in one list that
@@ -115,15 +157,18 @@ class _TermPool(PostingPool):
         else:
             postings.append(item)
 
+    def by_term(self) -> Iterator[tuple[tuple[str, bytes], list[tuple]]]:
+        """((field, term), its postings) for each term held, in the order Whoosh's sort
+        gives; the pool is empty after."""
+        terms, self.terms = self.terms, {}
+        for key in sorted(terms):
+            postings = terms[key]
+            postings.sort()  # in order already (ascending documents): a check, in effect
+            yield key, postings
+
     def _in_order(self) -> list[tuple]:
         """The postings held, in the order Whoosh's sort would give them."""
-        out = []
-        for key in sorted(self.terms):
-            postings = self.terms[key]
-            postings.sort()  # in order already (ascending documents): a check, in effect
-            out += postings
-        self.terms = {}
-        return out
+        return [posting for _, postings in self.by_term() for posting in postings]
 
     def save(self) -> None:
         self.current = self._in_order()
