@@ -1,21 +1,38 @@
 """A build on every core: Whoosh's multi-process writer, with workers that die with the build.
 
 Whoosh's ``MpWriter`` hands batches of documents to worker processes, each of which analyses
-them (jieba is most of the cost) and writes a segment of its own; with ``multisegment`` the
-segments are kept as they are rather than merged. A worker outlives a build that is killed
-(it holds the same pipes and queues), so each worker asks Linux to kill it when its parent
-dies: an interrupted build leaves no process behind, writing into a folder being removed.
+them and writes a segment of its own; with ``multisegment`` the segments are kept as they are
+rather than merged. A worker outlives a build that is killed (it holds the same pipes and
+queues), so each worker asks Linux to kill it when its parent dies: an interrupted build leaves
+no process behind, writing into a folder being removed.
+
+A worker writes the postings Whoosh would, but cheaper (Whoosh spends most of a build on
+Python work per token and per posting): the text fields' postings come from
+``analysis.indexed_terms`` (one pass over a clause for all its fields, not a Token through five
+generators for each term of each field), an ID field's postings are made once per value, and
+the field lengths that writing the postings looks up once per posting are read once per field.
 """
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import os
 import signal
+from collections.abc import Iterator
+from functools import partial
 
+from whoosh.fields import Schema
+from whoosh.formats import Existence, Frequency, Positions
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.system import pack_uint
+from whoosh.util.text import utf8encode
+from whoosh.writing import PostingPool, SegmentWriter
+
+from .analysis import INDEXED, indexed_terms
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_MEMO_VALUES = 4096  # per ID field: its repeated values (kind, language, file, ...)
 
 
 def bulk_writer(ix, processes: int, **options) -> MpWriter:
@@ -38,8 +55,21 @@ class _Worker(SubWriterTask):
         self.parent = os.getpid()
 
     def run(self) -> None:
+        """Whoosh's loop for ``multisegment`` (the only way ``bulk_writer`` builds), with
+        ``_WorkerWriter`` as the writer: index each job file, then hand back the segment."""
         _die_with(self.parent)
-        super().run()
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = _WorkerWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
 
 
 def _die_with(parent: int) -> None:
@@ -49,3 +79,191 @@ def _die_with(parent: int) -> None:
         return
     if os.getppid() != parent:  # the build died before the request took effect
         os._exit(1)
+
+
+class _WorkerWriter(SegmentWriter):
+    """A worker's writer: Whoosh's, with the prepared schema, a pool by term and field lengths
+    read once. It never writes a table of contents (the parent does, with the real schema)."""
+
+    def __init__(self, ix, limitmb: int = 128, **options) -> None:
+        super().__init__(ix, limitmb=limitmb, **options)
+        self.schema = prepared_schema(self.schema)
+        self.pool = _TermPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def per_document_reader(self):
+        return _FieldLengths(super().per_document_reader())
+
+    def _flush_segment(self) -> None:
+        """Whoosh's, but with all postings in memory (no runs on disk) they are written term
+        by term: Whoosh's ``add_postings`` compares each posting with the one before to find
+        where a field or a term starts."""
+        if self.pool.runs:
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        _write_by_term(self.fieldwriter, self.schema, lengths, self.pool.by_term())
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+
+def _write_by_term(writer, schema: Schema, lengths, terms) -> None:
+    """What ``FieldWriter.add_postings`` does with the same postings, given them by term."""
+    current = None
+    length = _no_length
+    for (fieldname, text), postings in terms:
+        if fieldname != current:
+            if current is not None:
+                writer.finish_field()
+            writer.start_field(fieldname, schema[fieldname])
+            length = lengths.doc_field_length_reader(fieldname) if lengths else _no_length
+            current = fieldname
+        postings = [p for p in postings if p[2] != -1]  # -1: a spelling word, not a posting
+        if not postings:
+            continue
+        writer.start_term(text)
+        add = writer.add
+        for _, _, docnum, weight, value in postings:
+            add(docnum, weight, b"" if value is None else value, length(docnum))
+        writer.finish_term()
+    if current is not None:
+        writer.finish_field()
+
+
+def _no_length(docnum: int) -> int:
+    return 0
+
+
+class _TermPool(PostingPool):
+    """Whoosh's pool, keeping the postings by term as they come rather than in one list that
+    is sorted whole at the end: a worker's terms are sorted instead of its postings (a few
+    percent as many); those of one term are in document order already. Without Whoosh's
+    per-posting type assertions (our postings are made right). Past ``limitmb`` it writes
+    runs to disk as Whoosh's does."""
+
+    def __init__(self, *args, **options) -> None:
+        super().__init__(*args, **options)
+        self.terms: dict[tuple[str, bytes], list[tuple]] = {}
+
+    def add(self, item) -> None:
+        self.fieldnames.add(item[0])
+        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        postings = self.terms.get(item[:2])
+        if postings is None:
+            self.terms[item[:2]] = [item]
+        else:
+            postings.append(item)
+
+    def by_term(self) -> Iterator[tuple[tuple[str, bytes], list[tuple]]]:
+        """((field, term), its postings) for each term held, in the order Whoosh's sort
+        gives; the pool is empty after."""
+        terms, self.terms = self.terms, {}
+        for key in sorted(terms):
+            postings = terms[key]
+            postings.sort()  # in order already (ascending documents): a check, in effect
+            yield key, postings
+
+    def _in_order(self) -> list[tuple]:
+        """The postings held, in the order Whoosh's sort would give them."""
+        return [posting for _, postings in self.by_term() for posting in postings]
+
+    def save(self) -> None:
+        self.current = self._in_order()
+        super().save()
+
+    def items(self, maxfiles: int = 128):
+        if not self.runs:
+            return self._in_order()
+        return super().items(maxfiles)
+
+
+class _FieldLengths:
+    """A segment's per-document reader whose field lengths come from a list read once per
+    field: writing the postings asks for the length of a posting's document at each one."""
+
+    def __init__(self, reader) -> None:
+        self._reader = reader
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+    def doc_field_length_reader(self, fieldname: str, default: int = 0):
+        length = self._reader.doc_field_length_reader(fieldname, default)
+        return [length(docnum) for docnum in range(self._reader.doc_count_all())].__getitem__
+
+
+def prepared_schema(schema: Schema) -> Schema:
+    """A copy of ``schema`` whose text fields make their postings from ``indexed_terms``, and
+    whose ID fields make them once per value. For a worker's writer only."""
+    fields = {}
+    for name, field in schema.items():
+        which = _indexed_by(field)
+        if which is not None:
+            field = copy.copy(field)
+            field.index = partial(prepared_postings, field, which)
+        elif type(field.format) is Existence and not field.unique:
+            field = copy.copy(field)
+            field.index = partial(_memoised_postings, field, {})
+        fields[name] = field
+    return Schema(**fields)
+
+
+def _indexed_by(field) -> int | None:
+    """Which of ``indexed_terms``' answers is this field's, if its analyzer and format are
+    ones ``prepared_postings`` knows."""
+    if type(field.format) not in (Positions, Frequency):
+        return None
+    for which, analyzer in enumerate(INDEXED):
+        if getattr(field, "analyzer", None) == analyzer:
+            return which
+    return None
+
+
+def prepared_postings(field, which: int, value, **options) -> list[tuple]:
+    """(term bytes, frequency, weight, encoded value) for each term of ``value``, as
+    ``field.index`` gives them (see ``Positions.word_values`` and ``Frequency.word_values``)."""
+    if options or not isinstance(value, str):
+        return list(type(field).index(field, value, **options))
+    first, terms = indexed_terms(value)[which]
+    fmt = field.format
+    boost = fmt.field_boost
+    if type(fmt) is Frequency:
+        counts: dict[str, int] = {}
+        for term in terms:
+            counts[term] = counts.get(term, 0) + 1
+        return [(utf8encode(t)[0], n, float(n) * boost, pack_uint(n)) for t, n in counts.items()]
+    positions: dict[str, list[int]] = {}
+    for pos, term in enumerate(terms, first):
+        if term in positions:
+            positions[term].append(pos)
+        else:
+            positions[term] = [pos]
+    return [(utf8encode(t)[0], len(p), float(len(p)) * boost,
+             _one_position(fmt, p[0]) if len(p) == 1 else fmt.encode(p))
+            for t, p in positions.items()]
+
+
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+def _one_position(fmt: Positions, pos: int) -> bytes:
+    """``fmt.encode([pos])``, made once: most terms occur once in a clause."""
+    encoded = _ONE_POSITION.get(pos)
+    if encoded is None:
+        encoded = _ONE_POSITION[pos] = fmt.encode([pos])
+    return encoded
+
+
+def _memoised_postings(field, memo: dict, value, **options) -> list[tuple]:
+    """``field.index(value)`` of an ID field, made once for each of its first values."""
+    if options or not isinstance(value, str):
+        return list(type(field).index(field, value, **options))
+    postings = memo.get(value)
+    if postings is None:
+        postings = list(type(field).index(field, value))
+        if len(memo) < _MEMO_VALUES:
+            memo[value] = postings
+    return postings

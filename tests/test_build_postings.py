@@ -1,0 +1,94 @@
+"""A build's worker processes write the postings Whoosh would: ``indexed_terms`` gives what
+the analyzers give, the prepared schema the postings the schema gives, and a build on several
+processes an index with the same terms, postings, lengths and stored fields as one process."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import CORPUS
+
+import initiative_archive.index as index_module
+from initiative_archive import Archive
+from initiative_archive.analysis import CHARS, INDEXED, SPELL, WORDS, indexed_terms
+from initiative_archive.bulk_writer import prepared_schema
+from initiative_archive.index import make_schema, open_generation
+
+TEXTS = [
+    "",
+    "the a an",
+    "The inter-library loan (馆际互借) and interlibrary loans of the libraries.",
+    "第一条 为了促进公共图书馆事业发展，中华人民共和国公共图书馆法制定本法。",
+    "東亞圖書館南寧倡議 the ＡＳＥＡＮ Ｌｉｂｒａｒｙ co-operation, e-book -x- a-b-c",
+    "Café résumé naïve organizations digitization publications universities",
+    "图书馆 the 图书馆 the 图书馆 and 图 书 馆 2012 年 11 月",
+    "shall such its their our would s t",
+    "𠀀𠀁 Ⅻ ½ ｶﾀｶﾅ ﬁne straße İstanbul",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_indexed_terms_are_what_the_analyzers_index(text):
+    for analyzer, (first, terms) in zip((WORDS, CHARS, SPELL), indexed_terms(text), strict=True):
+        tokens = [(t.pos, t.text) for t in analyzer(text, positions=True, mode="index")]
+        assert [(first + n, term) for n, term in enumerate(terms)] == tokens
+    assert INDEXED == (WORDS, CHARS, SPELL)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_prepared_schema_gives_the_schemas_postings(text):
+    schema = make_schema()
+    prepared = prepared_schema(schema)
+    for name, field in schema.items():
+        if field.indexed and name != "order":
+            for _ in range(2):  # the second time from the ID fields' memo
+                assert list(prepared[name].index(text)) == list(field.index(text)), name
+
+
+def _contents(index) -> tuple[dict, dict]:
+    """Every posting (by document key) and every stored document of an index."""
+    ix = open_generation(os.path.realpath(index / "live"))
+    with ix.reader() as reader:
+        stored = {fields["key"]: fields for _, fields in reader.iter_docs()}
+        keys = {docnum: fields["key"] for docnum, fields in reader.iter_docs()}
+        postings = {}
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            found = []
+            while matcher.is_active():
+                key = keys[matcher.id()]
+                found.append((key, matcher.value(), matcher.weight(),
+                              reader.doc_field_length(matcher.id(), fieldname)))
+                matcher.next()
+            postings[fieldname, text] = sorted(found)
+    return postings, stored
+
+
+def test_a_build_on_several_processes_indexes_what_one_process_does(tmp_path, monkeypatch,
+                                                                    shipped_index):
+    monkeypatch.setattr(index_module, "PARALLEL_BUILD_FILES", 1)
+    monkeypatch.setattr(index_module, "usable_cores", lambda at_most: 2)
+    report = Archive(CORPUS, tmp_path / "index").index(rebuild=True)
+    assert not report.problems
+    ix = open_generation(os.path.realpath(tmp_path / "index" / "live"))
+    assert len(ix._segments()) == 2  # one a worker: the workers did the writing
+    assert _contents(tmp_path / "index") == _contents(shipped_index)
+
+
+@pytest.mark.parametrize("limit", [None, 3000])
+def test_the_term_pool_gives_the_postings_in_whooshs_order(limit):
+    from whoosh.filedb.filestore import RamStorage
+
+    from initiative_archive.bulk_writer import _TermPool
+
+    postings = [(field, term.encode(), doc, 1.0, b"v%d" % doc)
+                for doc in range(60) for field in ("chars", "text")
+                for term in ("b", "a", "c", f"t{doc % 7}")]
+    pool = _TermPool(RamStorage(), None)
+    if limit:
+        pool.limit = limit  # bytes: spills runs to storage, merged at the end
+    for posting in postings:
+        pool.add(posting)
+    assert bool(pool.runs) == bool(limit)
+    assert list(pool.iter_postings()) == sorted(postings)
