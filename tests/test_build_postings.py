@@ -9,11 +9,11 @@ import os
 import pytest
 from conftest import CORPUS
 
-import initiative_archive.index as index_module
+import initiative_archive.backends.whoosh.store as index_module
 from initiative_archive import Archive
 from initiative_archive.analysis import CHARS, INDEXED, SPELL, WORDS, indexed_terms
-from initiative_archive.bulk_writer import prepared_schema
-from initiative_archive.index import make_schema, open_generation
+from initiative_archive.backends.whoosh.bulk_writer import prepared_schema
+from initiative_archive.backends.whoosh.store import make_schema, open_generation
 
 TEXTS = [
     "",
@@ -80,7 +80,7 @@ def test_a_build_on_several_processes_indexes_what_one_process_does(tmp_path, mo
 def test_the_term_pool_gives_the_postings_in_whooshs_order(limit):
     from whoosh.filedb.filestore import RamStorage
 
-    from initiative_archive.bulk_writer import _TermPool
+    from initiative_archive.backends.whoosh.bulk_writer import _TermPool
 
     postings = [(field, term.encode(), doc, 1.0, b"v%d" % doc)
                 for doc in range(60) for field in ("chars", "text")

@@ -29,7 +29,7 @@ from whoosh.system import pack_uint
 from whoosh.util.text import utf8encode
 from whoosh.writing import PostingPool, SegmentWriter
 
-from .analysis import INDEXED, indexed_terms
+from ...analysis import INDEXED, indexed_terms
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _MEMO_VALUES = 4096  # per ID field: its repeated values (kind, language, file, ...)
