@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorpusError
+from .yaml_text import load_yaml
 
 CATALOG_FILE = "catalog.yaml"
 EXTERNAL_DIR = "external"
@@ -107,16 +108,10 @@ def load_catalog(root: Path | str, skip_broken: bool = False) -> Catalog:
 
 def _parse(path: Path) -> Any:
     """The YAML of the catalogue file; a CorpusError naming the line when it is broken."""
-    import yaml  # PyYAML costs a search ~15 ms to import: only readers of YAML load it
+    import yaml  # for its errors; load_yaml imports it anyway
 
     try:
-        text = path.read_text(encoding="utf-8")
-        try:  # libyaml's parser when PyYAML has it: every search reads the catalogue, and the
-            # Python parser takes ~15 ms over it, libyaml ~1 ms (the same safe constructor)
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-        except yaml.YAMLError:
-            data = yaml.safe_load(text)  # a broken catalogue is read, and reported, as before
-        return data or {}
+        return load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""

@@ -32,6 +32,7 @@ from .language import name_key
 from .model import ISO_DATE, KINDS, Clause, Document  # noqa: F401 - corpus.KINDS too
 from .names import resolve
 from .textclean import strip_controls
+from .yaml_text import load_yaml
 
 LANG_TAG = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")  # BCP 47
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -80,7 +81,7 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
             raw = "\n".join(lines[1:i])
             guard_yaml(raw, where)
             try:
-                data = yaml.safe_load(raw) or {}
+                data = load_yaml(raw) or {}
             except ValueError as exc:  # e.g. date: 2012-02-30, which PyYAML cannot make a date
                 raise CorpusError(f"{where}: broken front matter: {exc}",
                                   "fix the value (dates are YYYY-MM-DD)") from None

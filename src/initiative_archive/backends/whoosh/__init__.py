@@ -1,5 +1,6 @@
 """Whoosh behind ``engine.Engine``: a folder of index generations (store.py), an open
-read session, and the query side (query.py)."""
+read session, and the query side (query.py, with Whoosh's query parser: loaded by the first
+query, not by ``index`` or ``ingest``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 from ...engine import Explanation, Filters, Progress, UpdateReport, quiet
 from ...model import Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
-from .query import Budget, explain, more_like, run_search, suggest
 from .store import IndexStore, ReadSession, make_schema
 
 
@@ -46,18 +46,26 @@ class WhooshEngine:
     def search(self, text: str, filters: Filters, limit: int | None = 10, match: str = "any",
                nested: bool = False, limits: QueryLimits = DEFAULT_LIMITS,
                glossary=None) -> SearchResult:
+        from .query import run_search
+
         return run_search(self.session.searcher(), text, filters, limit, match, nested, limits,
                           glossary)
 
     def suggest(self, text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str | None:
+        from .query import Budget, suggest
+
         return suggest(self.session.searcher(), text, Budget(limits.seconds))
 
     def more_like_this(self, clause_id: str, limit: int = 10,
                        filters: Filters | None = None) -> list[Hit]:
+        from .query import more_like
+
         return more_like(self.session.searcher(), clause_id, limit, filters or Filters())
 
     def explain(self, text: str, match: str = "any",
                 limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:
+        from .query import explain
+
         return explain(text, make_schema(), match, limits)
 
     def close(self) -> None:
