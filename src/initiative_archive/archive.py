@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import Entry
 from .cite import Citable
-from .clauses import own_words
 from .corpus import Corpus
 from .engine import Explanation, Filters, Progress, UpdateReport, open_engine
 from .engine import quiet as _quiet
@@ -29,11 +28,11 @@ from .history import retirements
 from .meetings import Record, find_record, load_records
 from .model import Clause, Document, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
-from .verify import Verdict, across, candidate_query, judge
 
-if TYPE_CHECKING:  # recurrence is loaded by the commands that use it, not by a search
+if TYPE_CHECKING:  # recurrence and quotation checks load with the commands that use them
     from .embedding import Progress as Embedded
     from .recur import Comparison, Meanings, Profile, Recurrence, Theme
+    from .verify import Verdict
 
 CANDIDATES = 30  # clauses the index proposes for a quotation check
 
@@ -168,6 +167,8 @@ class Archive:
 
     def verify_all(self, quotations: list[str]) -> list[Verdict]:
         """Each quotation's verdict; the index is brought up to date and opened once."""
+        from .verify import Verdict, across, candidate_query, judge
+
         self.ensure_index()
         verdicts = []
         for quotation in quotations:
@@ -427,6 +428,8 @@ class Archive:
             ancestors.insert(0, by_id[parent])
             parent = by_id[parent].parent
         children = [c for c in clauses if c.parent == clause.id]
+        from .clauses import own_words  # its patterns compile in ~10 ms: not for a search
+
         lead_in = own_words(doc.body, ancestors[-1]) if clause.unit == "item" and ancestors else ""
         return ClauseView(doc, clause, ancestors, children, notices, lead_in)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -46,6 +45,8 @@ def ensure_folder(folder: Path, root: Path) -> Path:
 @contextlib.contextmanager
 def temporary_beside(target: Path, mode: str = "wb") -> Iterator[tuple[IO, Path]]:
     """A new file next to ``target``, removed unless the caller renames it (``publish``)."""
+    import tempfile  # ~8 ms to import: a search that writes nothing never does
+
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(name)
     try:

@@ -26,7 +26,6 @@ from typing import Any
 
 from .atomic import ensure_folder, write_atomic
 from .catalog import CATALOG_FILE, EXTERNAL_DIR, Catalog, Entry, load_catalog
-from .clauses import split_clauses
 from .errors import AmbiguousNameError, CorpusError, NotFoundError
 from .language import name_key
 from .model import ISO_DATE, KINDS, Clause, Document  # noqa: F401 - corpus.KINDS too
@@ -380,5 +379,7 @@ class Corpus:
         """A document's clauses, split once per text (citing many hits asks again and again)."""
         key = (doc.id, doc.lang, doc.body)
         if key not in self._clauses:
+            from .clauses import split_clauses  # its patterns compile in ~10 ms
+
             self._clauses[key] = split_clauses(doc.body, doc.id, doc.lang)
         return list(self._clauses[key])

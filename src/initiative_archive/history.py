@@ -12,7 +12,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from .clauses import split_clauses
 from .errors import CorpusError
 from .model import Clause, Document
 
@@ -23,6 +22,8 @@ def history_path(corpus_root: Path, doc_id: str) -> Path:
 
 def retired_clauses(old: Document, new: Document) -> list[dict[str, Any]]:
     """Ids whose words the revision removed or changed, and where those words are now."""
+    from .clauses import split_clauses  # loaded by ingest, not by every search
+
     before = split_clauses(old.body, old.id, old.lang)
     after_clauses = split_clauses(new.body, new.id, new.lang)
     after = {c.id: c.text for c in after_clauses}

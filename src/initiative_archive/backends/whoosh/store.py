@@ -42,7 +42,6 @@ from whoosh.filedb.filestore import FileStorage
 from ... import __version__
 from ...analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
 from ...atomic import fsync_folder, write_atomic
-from ...clauses import ancestors
 from ...cores import usable_cores
 from ...corpus import Corpus, CorpusFile, content_hash
 from ...engine import Progress, UpdateReport
@@ -145,6 +144,8 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
     if doc.kind == "meeting":
         yield meeting_record(doc, relpath)
         return
+    from ...clauses import ancestors as family  # the clause splitter: a build's, not a search's
+
     names = " ".join(doc.names())
     clauses = corpus.clauses(doc)
     parents = {c.id: c.parent for c in clauses}
@@ -164,7 +165,7 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
             "unit": clause.unit,
             "label": clause.label,
             "parent": clause.parent or "",
-            "ancestors": ancestors(clause.id, parents),
+            "ancestors": family(clause.id, parents),
             "order": clause.order,
             "span": list(clause.span),
             "own_end": clause.own_end,
