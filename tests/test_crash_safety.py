@@ -244,10 +244,12 @@ def test_an_ingest_killed_while_it_updates_the_index_leaves_it_answering(archive
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     rng = random.Random(11)
+    # large enough that the index update outlasts the pause below (a build of this size is
+    # about ten times quicker than it was; 40 files of 20 clauses were indexed within it)
     for n in range(40):
         clauses = "\n\n".join(
             f"{k}. " + " ".join(rng.choice(("okapi", "tapir", "quokka", "ibis", "dugong"))
-                                for _ in range(30)) + "." for k in range(1, 21))
+                                for _ in range(40)) + "." for k in range(1, 151))
         (inbox / f"big-{n:02d}.txt").write_text(f"{clauses}\n", "utf-8")
     documents = archive / "corpus" / "documents"
     ingest = start(archive, "ingest", str(inbox))

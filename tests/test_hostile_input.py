@@ -893,3 +893,21 @@ def test_control_characters_and_bad_bytes_in_file_names_cannot_forge_report_line
     assert shown["source"]["original_name"] == printable_name(forged.name) \
         == "evil\\x0aarchived  fake.txt"
     assert shown["source"]["file"].startswith("sources/")
+
+
+@pytest.mark.parametrize("separator", [" ", "\t"])
+def test_front_matter_guards_hold_whichever_parser_loads_it(separator):
+    """libyaml accepts a tab PyYAML refuses: the alias and depth guards read the events of
+    the parser that loads the text, so a tab cannot switch them off."""
+    from initiative_archive.corpus import split_front_matter
+    from initiative_archive.errors import CorpusError
+
+    levels = ["&l0 [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"&l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    bomb = (f"---\nid:{separator}demo\n" + "\n".join(f"k{i}: {v}" for i, v in enumerate(levels))
+            + "\n---\nbody\n")
+    with pytest.raises(CorpusError, match="alias"):
+        split_front_matter(bomb, "bomb.md")
+    deep = f"---\nid:{separator}x\nk: " + "[" * 600 + "]" * 600 + "\n---\nbody\n"
+    with pytest.raises(CorpusError, match="nested"):
+        split_front_matter(deep, "deep.md")

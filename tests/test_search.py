@@ -266,3 +266,21 @@ def test_a_concepts_runs_are_found_as_one_by_one(shipped):
             assert runs.any_in(tokens) == expected, (concept.id, tokens)
             found += expected
     assert found > 500, found
+
+
+@pytest.mark.parametrize("filters", [Filters(date_from="2099-01-01"), Filters(langs=["fr"]),
+                                     Filters(kinds=["law"], langs=["en"])])
+def test_a_filter_no_clause_passes_finds_nothing(shipped, filters):
+    """Whoosh reads an empty set of allowed clauses as no filter at all."""
+    result = shipped.search("cooperation", filters)
+    assert (result.total, result.hits) == (0, [])
+
+
+def test_a_search_past_its_time_stops_while_scoring(shipped):
+    from whoosh.query import And, Term
+
+    from initiative_archive.backends.whoosh.query import Budget, _ranked
+    searcher = shipped.engine.session.searcher()
+    query = And([Term("text", "librari"), Term("text", "cooper")])
+    with pytest.raises(QueryError, match="took longer"):
+        _ranked(searcher, query, Filters(), Budget(0), 10)

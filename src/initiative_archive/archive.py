@@ -251,7 +251,8 @@ class Archive:
         """The clauses whose words are most like those of ``clause_id`` (the engine's
         more-like-this): a quick, word-based neighbour list, where ``recur`` judges meaning."""
         view = self.clause(clause_id)  # resolves a renamed id, or says why there is none
-        self.ensure_index()
+        # the notices as a reader is told them: the clause's own, then the index's
+        view.notices = [f"note: {m}" for m in view.notices] + self.ensure_index()
         filters = replace(filters or Filters())
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
         return view, self.engine.more_like_this(view.clause.id, limit, filters)

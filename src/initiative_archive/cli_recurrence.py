@@ -124,7 +124,7 @@ def similar(clause_id: str, docs: tuple[str, ...], langs: tuple[str, ...], limit
 
     view, hits = archive.similar(clause_id, limit, Filters(docs=list(docs), langs=list(langs)))
     for message in view.notices:
-        note(f"note: {message}")
+        note(message)
     result = SearchResult(query=view.clause.id, total=len(hits), hits=hits)
     if fmt == "json":
         echo(render.search_json(result) + "\n")

@@ -31,7 +31,7 @@ from .language import name_key
 from .model import ISO_DATE, KINDS, Clause, Document  # noqa: F401 - corpus.KINDS too
 from .names import resolve
 from .textclean import strip_controls
-from .yaml_text import load_yaml
+from .yaml_text import load_yaml, yaml_events
 
 LANG_TAG = re.compile(r"^(en|zh|zh-Hans|zh-Hant|und|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")  # BCP 47
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -118,7 +118,7 @@ def guard_yaml(raw: str, where: str) -> None:
 
     depth = 0
     try:
-        for event in yaml.parse(raw):
+        for event in yaml_events(raw):
             if isinstance(event, yaml.AliasEvent):
                 raise CorpusError(f"{where}: front matter uses a YAML alias (*{event.anchor})",
                                   "write the value out instead of referring to an anchor")

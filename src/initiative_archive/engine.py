@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import CorpusError
+from .query_limits import DEFAULT_LIMITS, QueryLimits
 
 if TYPE_CHECKING:
     from .corpus import Corpus
     from .model import Hit, SearchResult
-    from .query_limits import QueryLimits
 
 Progress = Callable[[str], None]
 
@@ -102,17 +102,21 @@ class Engine(Protocol):
     def rebuild(self, corpus: Corpus, progress: Progress = quiet) -> UpdateReport:
         """Build the index anew; the old one answers until the new one is complete."""
 
-    def search(self, text: str, filters: Filters, limit: int | None, match: str,
-               nested: bool, limits: QueryLimits, glossary=None) -> SearchResult:
+    def search(self, text: str, filters: Filters, limit: int | None = 10, match: str = "any",
+               nested: bool = False, limits: QueryLimits = DEFAULT_LIMITS,
+               glossary=None) -> SearchResult:
         """The clauses that state ``text``, best first (``limit=None``: every one)."""
 
-    def suggest(self, text: str, limits: QueryLimits) -> str | None:
-        """A spelling of ``text`` whose every word some clause holds, if it differs."""
+    def suggest(self, text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str | None:
+        """``text`` with each word the index does not know replaced by its nearest known
+        word, if any was."""
 
-    def more_like_this(self, clause_id: str, limit: int, filters: Filters) -> list[Hit]:
+    def more_like_this(self, clause_id: str, limit: int = 10,
+                       filters: Filters | None = None) -> list[Hit]:
         """The clauses whose words are most like those of ``clause_id`` (not itself)."""
 
-    def explain(self, text: str, match: str, limits: QueryLimits) -> Explanation:
+    def explain(self, text: str, match: str = "any",
+                limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:
         """How ``text`` is read, and the query the engine runs for it."""
 
     def close(self) -> None:

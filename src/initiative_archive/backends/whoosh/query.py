@@ -402,8 +402,8 @@ def more_like(searcher, clause_id: str, limit: int, filters: Filters,
         return []
     query = Or([Term("text", term, boost=weight) for term, weight in terms])
     ranked, _ = _ranked(searcher, query, filters, Budget(limits.seconds),
-                        limit + len(family) + 20, count=False)
-    alike = [u for u in ranked if u["clause_id"] not in family
+                        2 * limit + len(family) + 20, count=False)
+    alike = [u for u in ranked if u["clause_id"] not in family and u.get("role") != "heading"
              and clause_id not in (u.get("ancestors") or [])]
     return [_hit(u, query) for u in smallest_units(alike)[:limit]]
 
@@ -479,11 +479,13 @@ def _concept_hits(searcher, groups: Query, filters: Filters, budget: Budget) -> 
     query naming the same concepts reads them from here (each is a fresh copy to mark)."""
     cache = searcher.reader().__dict__.setdefault("_concept_hits", {})
     key = (repr(groups), repr(filters))
-    if key not in cache:
+    hits = cache.get(key)  # held here: another thread may clear the cache meanwhile
+    if hits is None:
         if len(cache) > 256:
             cache.clear()
-        cache[key] = _ranked(searcher, groups, filters, budget, TRANSLATION_DEPTH, count=False)[0]
-    return [dict(u) for u in cache[key]]
+        hits = cache[key] = _ranked(searcher, groups, filters, budget, TRANSLATION_DEPTH,
+                                    count=False)[0]
+    return [dict(u) for u in hits]
 
 
 def _related(concept, glossary) -> list:
@@ -647,11 +649,14 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
     it alone finds can: so the count is taken apart, from the words' postings, where the query
     is words ORed; any other query is scored to its end (without ``count``, the count is 0)."""
     allow, hidden = allowed(searcher, filters)
+    if allow is not None and not allow:  # Whoosh reads an empty allowed set as no filter
+        return [], 0
     counted = _disjunct_terms(query) if count else None
     exhaustive = count and counted is None
     top = TopCollector(limit=max(depth, 1), usequality=not exhaustive,
                        **({"replace": 0} if exhaustive else {}))
-    collector = FilterCollector(_DeadlineCollector(top, budget), allow=allow, restrict=hidden)
+    # the deadline outermost: a collector that wraps another walks its matches itself
+    collector = _DeadlineCollector(FilterCollector(top, allow=allow, restrict=hidden), budget)
     try:
         searcher.search_with_collector(query, collector)
         reader = searcher.reader()
@@ -702,14 +707,15 @@ def allowed(searcher, filters: Filters) -> tuple[set[int] | None, set[int]]:
     lists, and the common case, no filter, reads only the few records to leave out."""
     cache = searcher.reader().__dict__.setdefault("_allowed_by_filters", {})
     key = repr(filters)
-    if key not in cache:
+    found = cache.get(key)  # held here: another thread may clear the cache meanwhile
+    if found is None:
         if len(cache) > 32:
             cache.clear()
         narrowed = filters.narrowed()
         allow = set(searcher.docs_for_query(filter_query(filters))) if narrowed else None
         hidden = [Term("record", "document")] + ([] if filters.kinds else [Term("kind", "meeting")])
-        cache[key] = allow, set(searcher.docs_for_query(Or(hidden)))  # Whoosh takes sets
-    return cache[key]
+        found = cache[key] = allow, set(searcher.docs_for_query(Or(hidden)))  # Whoosh takes sets
+    return found
 
 
 def explain(text: str, schema, match: str = "any",
