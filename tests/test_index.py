@@ -224,3 +224,47 @@ def test_a_reader_keeps_one_open_index_and_sees_every_change(archive):
     assert archive.engine.session.index() is not first
     archive.index(rebuild=True)
     assert archive.search('"union catalogue"').total == 2  # a new generation, and seen
+
+
+AUDITED_SEARCH = """
+import os, sys
+corpus, index = (os.path.realpath(p) for p in sys.argv[1:3])
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        path = os.path.realpath(os.fsdecode(args[0]))
+        mode, flags = args[1] or "", args[2] or 0
+        writes = any(c in str(mode) for c in "wax+") or flags & (os.O_WRONLY | os.O_RDWR)
+        opened.append((path, bool(writes)))
+    elif event in ("os.rename", "os.replace", "os.remove", "os.unlink", "os.mkdir",
+                   "shutil.rmtree", "os.rmdir", "os.symlink"):
+        opened.append((os.path.realpath(os.fsdecode(args[0])), True))
+sys.addaudithook(hook)
+from initiative_archive import Archive
+result = Archive(corpus, index).search(sys.argv[3])
+assert result.hits
+for path, writes in opened:
+    if path.startswith((corpus, index)):
+        root = corpus if path.startswith(corpus) else index
+        print("write" if writes else "read", os.path.relpath(path, root))
+"""
+
+
+@pytest.mark.parametrize("query", ["resource sharing", "资源共享"])
+def test_a_search_of_an_unchanged_corpus_writes_nothing_and_reads_no_document(
+        tmp_path, query):
+    """What the issue watches with strace, watched with Python's audit hooks: nothing opened
+    for writing, made, renamed or removed in the corpus or the index, and no document read
+    (file stats tell the index is fresh)."""
+    import subprocess
+    import sys
+
+    corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012"])
+    index = tmp_path / "index"
+    Archive(corpus, index).index()
+    run = subprocess.run([sys.executable, "-c", AUDITED_SEARCH, str(corpus), str(index), query],
+                         capture_output=True, text=True, timeout=120, check=True)
+    events = run.stdout.split("\n")
+    assert not [e for e in events if e.startswith("write")]
+    assert not [e for e in events if e.startswith("read documents/")]
+    assert [e for e in events if e.startswith("read gen-")]  # the index itself was read

@@ -19,11 +19,12 @@ def user_cache_dir() -> str:
     import tempfile
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    candidates = [os.path.join(base, "initiative-archive")] if os.path.isabs(base) else []
-    candidates.append(os.path.join(tempfile.gettempdir(), f"initiative-archive-{os.getuid()}"))
-    for folder in candidates:
-        if _own_folder(folder):
-            return folder
+    if os.path.isabs(base) and _own_folder(os.path.join(base, "initiative-archive")):
+        return os.path.join(base, "initiative-archive")
+    # only now the temporary folder: finding it writes and removes a probe file there
+    fallback = os.path.join(tempfile.gettempdir(), f"initiative-archive-{os.getuid()}")
+    if _own_folder(fallback):
+        return fallback
     fresh = tempfile.mkdtemp(prefix="initiative-archive-cache-")  # both taken: one of our own
     atexit.register(shutil.rmtree, fresh, True)  # for this process only, removed at its end
     return fresh
