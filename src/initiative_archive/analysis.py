@@ -259,12 +259,9 @@ def char_sequence(text: str) -> tuple[str, ...]:
         if match.group(1):
             out.extend(fold_han(match.group(1)))
             continue
-        word = match.group(2)
-        if not word.isascii() and _is_latin(word):
-            word = unicodedata.normalize("NFKC", word)
-        word = word.lower()
-        if word not in STOP:
-            out.append(english_stem(word))
+        term = _kept(match.group(2), True)
+        if term is not None:
+            out.append(term)
     return tuple(out)
 
 
@@ -307,60 +304,34 @@ def indexed_terms(value: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
     the rest follow one by one). The same as the analyzers give (tests compare them), without
     a Token through five generators for each term of each field: the index build's hot loop.
     Cached for the few fields of one clause that hold the same text."""
-    words: list[str] = []
-    chars: list[str] = []
-    latin: list[str] = []
-    firsts = [-1, -1, -1]  # the position of each one's first term (-1: none yet)
-    wpos = cpos = lpos = 0
+    # each field's tokens in position order, a stop word as None
+    words: list[str | None] = []
+    chars: list[str | None] = []
+    latin: list[str | None] = []
     previous = None
     for match in _TOKEN_RE.finditer(value):
         run = match.group(1)
         if run:
             run = fold_han(run)
-            for piece in _search_words(run):
-                term = _kept(piece, True)
-                if term is not None:
-                    words.append(term)
-                    if firsts[0] < 0:
-                        firsts[0] = wpos
-                wpos += 1
-            for ch in run:
-                term = _kept(ch, True)
-                if term is not None:
-                    chars.append(term)
-                    if firsts[1] < 0:
-                        firsts[1] = cpos
-                cpos += 1
-            previous = match
-            continue
-        word = match.group(2)
-        if (previous is not None and previous.group(2)
-                and value[previous.end():match.start()] == "-"):
-            term = _kept(previous.group(2) + word, True)
-            if term is not None:
-                words.append(term)
-                if firsts[0] < 0:
-                    firsts[0] = wpos
-            wpos += 1
-        term = _kept(word, True)
-        if term is not None:
+            words += [_kept(piece, True) for piece in _search_words(run)]
+            chars += [_kept(ch, True) for ch in run]
+        else:
+            word = match.group(2)
+            if (previous is not None and previous.group(2)
+                    and value[previous.end():match.start()] == "-"):
+                words.append(_kept(previous.group(2) + word, True))
+            term = _kept(word, True)
             words.append(term)
             chars.append(term)
-            if firsts[0] < 0:
-                firsts[0] = wpos
-            if firsts[1] < 0:
-                firsts[1] = cpos
-        wpos += 1
-        cpos += 1
-        term = _kept(word, False)
-        if term is not None:
-            latin.append(term)
-            if firsts[2] < 0:
-                firsts[2] = lpos
-        lpos += 1
+            latin.append(_kept(word, False))
         previous = match
-    return ((max(firsts[0], 0), tuple(words)), (max(firsts[1], 0), tuple(chars)),
-            (max(firsts[2], 0), tuple(latin)))
+    return tuple(_first_and_terms(tokens) for tokens in (words, chars, latin))
+
+
+def _first_and_terms(tokens: list[str | None]) -> tuple[int, tuple[str, ...]]:
+    """The position of the first term kept (0 for none), and the terms kept."""
+    first = next((i for i, term in enumerate(tokens) if term is not None), 0)
+    return first, tuple(term for term in tokens if term is not None)
 
 
 def analyze(text: str, granularity: str = "words", stem: bool = True) -> list[tuple[str, int, int]]:
