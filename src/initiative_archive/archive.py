@@ -132,9 +132,7 @@ class Archive:
         to date come before the query's own, and the notice of unfetched texts after."""
         from .glossary import load_glossary
 
-        filters = replace(filters or Filters())  # the caller's filters stay as given
-        filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
-        result = self.engine.search(query, filters, limit, match, nested, limits,
+        result = self.engine.search(query, self._resolved(filters), limit, match, nested, limits,
                                     load_glossary() if expand else None)
         result.notices = notices[0] + result.notices + notices[1]
         return result
@@ -253,9 +251,14 @@ class Archive:
         view = self.clause(clause_id)  # resolves a renamed id, or says why there is none
         # the notices as a reader is told them: the clause's own, then the index's
         view.notices = [f"note: {m}" for m in view.notices] + self.ensure_index()
+        return view, self.engine.more_like_this(view.clause.id, limit, self._resolved(filters))
+
+    def _resolved(self, filters: Filters | None) -> Filters:
+        """A copy of ``filters`` with document names and aliases resolved to ids: the
+        caller's filters stay as given."""
         filters = replace(filters or Filters())
         filters.docs = self.corpus.resolve_ids(filters.docs) if filters.docs else []
-        return view, self.engine.more_like_this(view.clause.id, limit, filters)
+        return filters
 
     def compare(self, names: list[str], thresholds: dict[str, float] | None = None,
                 progress: Embedded | None = None) -> Comparison:

@@ -477,15 +477,23 @@ def _concept_hits(searcher, groups: Query, filters: Filters, budget: Budget) -> 
     """The best ``TRANSLATION_DEPTH`` clauses stating a query's concepts, kept per open index:
     they depend on the concepts and filters alone, not on the query's other words, so another
     query naming the same concepts reads them from here (each is a fresh copy to mark)."""
-    cache = searcher.reader().__dict__.setdefault("_concept_hits", {})
-    key = (repr(groups), repr(filters))
-    hits = cache.get(key)  # held here: another thread may clear the cache meanwhile
-    if hits is None:
-        if len(cache) > 256:
-            cache.clear()
-        hits = cache[key] = _ranked(searcher, groups, filters, budget, TRANSLATION_DEPTH,
-                                    count=False)[0]
+    hits = _per_index(searcher, "_concept_hits", (repr(groups), repr(filters)), 256,
+                      lambda: _ranked(searcher, groups, filters, budget, TRANSLATION_DEPTH,
+                                      count=False)[0])
     return [dict(u) for u in hits]
+
+
+def _per_index(searcher, name: str, key, size: int, make):
+    """``make()``, kept in the open index's reader under ``name`` and ``key`` (at most
+    ``size`` answers; a new version of the index has a new reader, so nothing goes stale).
+    The answer is held here, not read back: another thread may clear the cache meanwhile."""
+    cache = searcher.reader().__dict__.setdefault(name, {})
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= size:
+            cache.clear()
+        found = cache[key] = make()
+    return found
 
 
 def _related(concept, glossary) -> list:
@@ -544,10 +552,10 @@ def _stated_runs(concepts, glossary) -> Query:
 
 
 def _states(unit: dict, concepts) -> bool:
-    """Whether a unit's text names one of ``concepts`` in either language, as a run of
-    tokens (inter-library = interlibrary, as ``phrase`` reads it)."""
-    tokens = unit.get("tokens") or char_sequence(unit.get("text", ""))
-    return _concept_runs(tuple(concepts)).any_in(tokens)
+    """Whether a unit's text (its ``tokens``, ``char_sequence`` of it) names one of
+    ``concepts`` in either language, as a run of tokens (inter-library = interlibrary, as
+    ``phrase`` reads it)."""
+    return _concept_runs(tuple(concepts)).any_in(unit["tokens"])
 
 
 @lru_cache(maxsize=1024)
@@ -705,17 +713,13 @@ def allowed(searcher, filters: Filters) -> tuple[set[int] | None, set[int]]:
     (files' records, and meetings unless asked for), as sets of document numbers worked out
     once per open index: each query then tests membership instead of intersecting posting
     lists, and the common case, no filter, reads only the few records to leave out."""
-    cache = searcher.reader().__dict__.setdefault("_allowed_by_filters", {})
-    key = repr(filters)
-    found = cache.get(key)  # held here: another thread may clear the cache meanwhile
-    if found is None:
-        if len(cache) > 32:
-            cache.clear()
+    def work_out() -> tuple[set[int] | None, set[int]]:
         narrowed = filters.narrowed()
         allow = set(searcher.docs_for_query(filter_query(filters))) if narrowed else None
         hidden = [Term("record", "document")] + ([] if filters.kinds else [Term("kind", "meeting")])
-        found = cache[key] = allow, set(searcher.docs_for_query(Or(hidden)))  # Whoosh takes sets
-    return found
+        return allow, set(searcher.docs_for_query(Or(hidden)))  # Whoosh takes sets
+
+    return _per_index(searcher, "_allowed_by_filters", repr(filters), 32, work_out)
 
 
 def explain(text: str, schema, match: str = "any",

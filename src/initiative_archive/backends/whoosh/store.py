@@ -678,9 +678,9 @@ class ReadSession:
     def indexed_files(self) -> dict[str, dict]:
         """file -> its stored document record (``IndexStore.indexed_files``), read once per
         version of the index."""
-        self.index()
+        ix = self.index()  # first: a new version of the index drops the records kept
         if self._records is None:
-            self._records = self.store.indexed_files(self.index())
+            self._records = self.store.indexed_files(ix)
         return self._records
 
     def close(self) -> None:
