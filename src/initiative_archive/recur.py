@@ -168,6 +168,16 @@ class Meaning:
     nearest_b: float = 0.0  # cosine / b's best cosine in a's document
 
 
+_MARKS = {"penalty": _PENALTY, "may": _MAY, "shall": _SHALL, "free": _FREE, "fee": _FEE}
+
+
+@lru_cache(maxsize=16_384)
+def _marks(text: str) -> dict[str, bool]:
+    """Which of the marks ``features`` compares a clause's text bears (penalties, modality,
+    fees): found once per clause, not again for every pair it is in."""
+    return {name: bool(pattern.search(text)) for name, pattern in _MARKS.items()}
+
+
 def features(a: Profile, b: Profile, meaning: Meaning | None = None) -> dict[str, float]:
     """What a link between two clauses is judged on (symmetric in a and b)."""
     meaning = meaning or Meaning()
@@ -176,9 +186,10 @@ def features(a: Profile, b: Profile, meaning: Meaning | None = None) -> dict[str
     shared = len(a.concepts & b.concepts)
     sizes = len(a.concepts) * len(b.concepts)
     ta, tb = a.clause.text, b.clause.text
+    ma, mb = _marks(ta), _marks(tb)
 
-    def differs(pattern: re.Pattern[str]) -> float:
-        return float(bool(pattern.search(ta)) != bool(pattern.search(tb)))
+    def differs(mark: str) -> float:
+        return float(ma[mark] != mb[mark])
 
     la, lb = len(ta), len(tb)
     weighted = sum(w * b.vector.get(g, 0.0) for g, w in a.vector.items()) if same else 0.0
@@ -194,11 +205,10 @@ def features(a: Profile, b: Profile, meaning: Meaning | None = None) -> dict[str
         "concepts_cosine": shared / math.sqrt(sizes) if sizes else 0.0,
         "concepts_shared": min(shared, 5) / 5,
         "same_script": float(one_script),
-        "penalty_differs": differs(_PENALTY),
-        "both_penalty": float(bool(_PENALTY.search(ta)) and bool(_PENALTY.search(tb))),
-        "modality_differs": float(bool(_MAY.search(ta)) != bool(_MAY.search(tb))
-                                  and bool(_SHALL.search(ta)) != bool(_SHALL.search(tb))),
-        "fee_differs": differs(_FREE) if _FREE.search(ta + tb) else differs(_FEE),
+        "penalty_differs": differs("penalty"),
+        "both_penalty": float(ma["penalty"] and mb["penalty"]),
+        "modality_differs": float(bool(differs("may")) and bool(differs("shall"))),
+        "fee_differs": differs("free") if ma["free"] or mb["free"] else differs("fee"),
         "length_ratio": min(la, lb) / max(la, lb) if max(la, lb) else 0.0,
         "meaning": meaning.cosine,
         "meaning_cross": 0.0 if one_script else meaning.cosine,
