@@ -273,15 +273,10 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
 
         echo(cite([archive.citable(h.clause.id) for h in result.hits], cite_style))
         return
-    if fmt == "json":
-        data = render.search_json(result, group_by, ex.to_dict() if explain else None)
-        echo(data + "\n")
-    elif fmt == "jsonl":
-        echo(render.search_jsonl(result))
-    elif fmt == "csv":
-        echo(render.search_csv(result))
-    else:
+    if fmt == "text":
         echo(render.search_text(result, use_color(color), group_by), color=use_color(color))
+    else:
+        echo(render.search_data(result, fmt, group_by, ex.to_dict() if explain else None))
 
 
 def read_queries(path: Path) -> list[str]:
@@ -509,9 +504,7 @@ def fetch_command(ids: tuple[str, ...], mirror: str | None, max_bytes: int, fmt:
     try:
         entries = select(catalog, list(ids))
     except UnknownIdsError as exc:
-        raise click.BadParameter(
-            f"not catalogued: {', '.join(exc.unknown)} (catalogued: "
-            f"{', '.join(exc.catalogued) or 'none'})", param_hint="ID") from None
+        raise click.BadParameter(exc.message, param_hint="ID") from None
     limits = dataclasses.replace(_LIMITS, max_bytes=max_bytes)
     with byte_progress(sum(int(e.get("bytes") or 0) for e in entries)) as progress:
         outcomes = fetch_entries(catalog, entries, mirror, limits, progress)

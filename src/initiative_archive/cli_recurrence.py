@@ -125,16 +125,12 @@ def similar(clause_id: str, docs: tuple[str, ...], langs: tuple[str, ...], limit
     view, hits = archive.similar(clause_id, limit, Filters(docs=list(docs), langs=list(langs)))
     for message in view.notices:
         note(message)
-    result = SearchResult(query=view.clause.id, total=len(hits), hits=hits)
-    if fmt == "json":
-        echo(render.search_json(result) + "\n")
-    elif fmt == "jsonl":
-        echo(render.search_jsonl(result))
-    elif fmt == "csv":
-        echo(render.search_csv(result))
-    else:
+    if fmt == "text":
         echo(render.similar_text(view.clause.id, hits, use_color(color)),
              color=use_color(color))
+    else:
+        echo(render.search_data(SearchResult(query=view.clause.id, total=len(hits), hits=hits),
+                                fmt))
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from .corpus import _plain, expect_types, guard_yaml, normalise_date
 from .errors import CorpusError, NotFoundError
 from .language import name_key
 from .model import Document
+from .yaml_text import load_yaml
 
 RECORD_TYPES: dict[str, tuple[type, ...]] = {
     "id": (str,), "series": (str,), "title": (str,), "title_zh": (str,), "name": (str,),
@@ -90,13 +91,13 @@ def _read_folder(root: Path, folder: str, problems: list[CorpusError]) -> list[R
 
 def read_record(root: Path, rel: str, problems: list[CorpusError]) -> Record | None:
     """One meeting or series file; None (and a problem) when it cannot be read."""
-    import yaml  # PyYAML costs a search ~15 ms to import: only readers of YAML load it
+    import yaml  # for its errors (load_yaml imports it anyway)
 
     path = root / rel
     try:
         text = path.read_text(encoding="utf-8")
         guard_yaml(text, rel)
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except CorpusError as exc:
         problems.append(exc)
         return None
@@ -187,7 +188,7 @@ def _read_libraries(corpus_root: Path, problems: list[CorpusError]) -> list[dict
     try:
         text = path.read_text(encoding="utf-8")
         guard_yaml(text, path.name)
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except CorpusError as exc:
         problems.append(exc)
         return []

@@ -40,7 +40,7 @@ from .language import HAN, fold_han
 from .model import Clause, Document
 
 if TYPE_CHECKING:
-    from .embedding import Embeddings, Progress
+    from .embedding import Progress
 
 COMPARED_ROLES = ("preamble", "operative", "closing")
 _HAN_RUN = re.compile(f"[{HAN}]+")
@@ -295,27 +295,25 @@ def comparable(clause: Clause) -> bool:
 # -- meanings: sentence embeddings of the profiled clauses ---------------------------------------
 
 
-def unembedded(profiles: Sequence[Profile], embeddings: Embeddings | None = None) -> int:
+def unembedded(profiles: Sequence[Profile]) -> int:
     """How many of these clauses have no cached embedding yet (what a first run computes)."""
     from .embedding import default
 
-    return (embeddings or default()).missing([p.clause.text for p in profiles])
+    return default().missing([p.clause.text for p in profiles])
 
 
 class Meanings:
     """The embeddings of a pool of clauses (embedding.py), with each clause's best cosine in
     every document of the pool, so that a pair's ``Meaning`` costs a lookup."""
 
-    def __init__(self, profiles: Sequence[Profile], embeddings: Embeddings | None = None,
-                 progress: Progress | None = None) -> None:
+    def __init__(self, profiles: Sequence[Profile], progress: Progress | None = None) -> None:
         import numpy as np
 
         from .embedding import default
 
         self.profiles = list(profiles)
         self.row = {p.clause.id: i for i, p in enumerate(self.profiles)}
-        vectors = (embeddings or default()).vectors([p.clause.text for p in self.profiles],
-                                                    progress)
+        vectors = default().vectors([p.clause.text for p in self.profiles], progress)
         self.cosines = vectors @ vectors.T
         docs: dict[str, list[int]] = {}
         for i, p in enumerate(self.profiles):
@@ -405,14 +403,13 @@ def best_match(target: Profile, pool: list[Profile],
 
 def compare(by_doc: dict[str, list[Profile]], documents: list[Document],
             thresholds: dict[str, float] | None = None,
-            embeddings: Embeddings | None = None,
             meanings: Meanings | None = None) -> Comparison:
     """The clauses of the archive (``by_doc``) are all embedded, so that a clause's nearest in
     a document is judged as ``recur`` judges it (``meanings`` of them all, made here when not
     given)."""
     doc_ids = [d.id for d in documents]
     first, others = doc_ids[0], doc_ids[1:]
-    near = meanings or Meanings([p for ps in by_doc.values() for p in ps], embeddings)
+    near = meanings or Meanings([p for ps in by_doc.values() for p in ps])
     rows = [Row(p, {d: best_match(p, by_doc[d], thresholds, near) for d in others})
             for p in top_level(by_doc[first])]
     unmatched = {d: [p for p in top_level(by_doc[d])
@@ -442,7 +439,6 @@ class Theme:
 
 def themes(profiles: list[Profile], dated: Callable[[Document], str],
            thresholds: dict[str, float] | None = None, min_documents: int = 2,
-           embeddings: Embeddings | None = None,
            meanings: Meanings | None = None) -> list[Theme]:
     """Groups of top-level clauses linked to each other across documents, with the concepts
     most of them share and the first and last date they appear (``meanings`` of the
@@ -453,7 +449,7 @@ def themes(profiles: list[Profile], dated: Callable[[Document], str],
     on any one link (single linkage) let a clause on funding chain a volunteer clause to a
     commendation clause, and the largest group became a bag of everything."""
     units = top_level(profiles)
-    near = meanings or Meanings(profiles, embeddings)
+    near = meanings or Meanings(profiles)
     linked: dict[tuple[int, int], float] = {}
     for i, unit in enumerate(units):
         for j in range(i + 1, len(units)):

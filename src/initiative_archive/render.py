@@ -184,6 +184,15 @@ def saved_searches(results: list[SearchResult], fmt: str, color: bool = False) -
     return "\n".join(search_text(r, color) for r in results)
 
 
+def search_data(result: SearchResult, fmt: str, group_by: str | None = None,
+                explanation: dict | None = None) -> str:
+    """A search's hits for another program: ``json`` (one document), ``jsonl`` (a hit a
+    line) or ``csv``."""
+    if fmt == "json":
+        return search_json(result, group_by, explanation) + "\n"
+    return search_jsonl(result) if fmt == "jsonl" else search_csv(result)
+
+
 def search_text(result: SearchResult, color: bool = False, group_by: str | None = None) -> str:
     if not result.hits:
         text = f"No clause matches {quoted(result.query)}."
