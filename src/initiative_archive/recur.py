@@ -456,14 +456,8 @@ def themes(profiles: list[Profile], dated: Callable[[Document], str],
             link = _link(unit, units[j], near, thresholds)
             if link is not None:
                 linked[i, j] = link[0]
-    group = list(range(len(units)))
-    for i, j in _majority_merges(units, linked):
-        group = [i if g == j else g for g in group]
-    groups: dict[int, list[Profile]] = {}
-    for i, unit in enumerate(units):
-        groups.setdefault(group[i], []).append(unit)
     out = []
-    for members in groups.values():
+    for members in _majority_groups(units, linked):
         if len({p.document.id for p in members}) < min_documents:
             continue
         dates = sorted(d for d in (dated(p.document) for p in members) if d)
@@ -479,13 +473,13 @@ def themes(profiles: list[Profile], dated: Callable[[Document], str],
                                       -len(t.members), t.first))
 
 
-def _majority_merges(units: list[Profile], linked: dict[tuple[int, int], float]
-                     ) -> list[tuple[int, int]]:
-    """The joins of average linkage over links (1) and non-links (0): (kept group, joined
-    group) in order, while some two groups are linked by at least half their cross-document
-    pairs; ties go to the higher mean probability."""
+def _majority_groups(units: list[Profile], linked: dict[tuple[int, int], float]
+                     ) -> list[list[Profile]]:
+    """The groups of average linkage over links (1) and non-links (0), joined while some two
+    are linked by at least half their cross-document pairs (ties go to the higher mean
+    probability); each group's units in their order in ``units``, the groups in the order of
+    their first unit."""
     members = {i: [i] for i in range(len(units))}
-    merges = []
     while True:
         tally: dict[tuple[int, int], list[float]] = {}
         owner = {m: g for g, ms in members.items() for m in ms}
@@ -503,7 +497,6 @@ def _majority_merges(units: list[Profile], linked: dict[tuple[int, int], float]
             if key >= best_key:
                 best, best_key = (a, b), key
         if best is None:
-            return merges
+            return [[units[i] for i in sorted(group)] for group in members.values()]
         a, b = best
         members[a] += members.pop(b)
-        merges.append((a, b))
