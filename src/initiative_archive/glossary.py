@@ -277,11 +277,12 @@ def _concepts(data: object) -> list[Concept]:
 
 
 def _parse_text(text: str) -> Glossary:
-    import yaml
+    import yaml  # for its errors (load_yaml imports it anyway)
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from .yaml_text import load_yaml
+
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise GlossaryError(f"the glossary is not valid YAML: {exc}") from exc
     return parse_glossary(data)
@@ -343,7 +344,9 @@ def _cache_path(digest: str) -> Path:
 
 
 def _write_cache(path: Path, glossary: Glossary) -> None:
-    """Best effort: a cache that cannot be written is simply not used."""
+    """Best effort: a cache that cannot be written is simply not used. The caches of other
+    versions of the glossary or its code are removed (another version in use makes its own
+    again)."""
     from .atomic import write_atomic
 
     sequences = [_english_sequences(variant) for c in glossary for variant in c.en]
@@ -354,6 +357,9 @@ def _write_cache(path: Path, glossary: Glossary) -> None:
             "en_sequences": ["\n".join(" ".join(seq) for seq in entry) for entry in sequences]}
     try:
         write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        for old in path.parent.glob("glossary-*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
     except OSError:
         pass
 
