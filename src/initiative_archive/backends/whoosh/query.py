@@ -48,6 +48,8 @@ from ...language import fold_han
 from ...model import Clause, Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
 from ...ranking import LEVELS, Runs, query_shape, rank_key
+from .phrase import token_phrases
+from .rank_column import rank_records
 from .store import DAMAGE
 
 TRANSLATION_DEPTH = 50  # clauses found through the glossary read even below the rank depth
@@ -167,6 +169,7 @@ def parse_query(text: str, schema, match: str = "any",
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
         raise QueryError(f"cannot read the query: {exc}",
                          'quote unusual characters, e.g. "title:("') from None
+    query = token_phrases(query)
     check_wildcards(query, limits)
     named = sum(len(leaf.words) if isinstance(leaf, Phrase) else 1 for leaf in _leaves(query))
     _check_terms(named, limits)
@@ -370,7 +373,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, ma
     hits = []
     for u in shown:
         budget.check()
-        hits.append(_hit(u, query))
+        hits.append(_hit(searcher, u, query))
     suggestion = None
     if not any(u.get("match", "some") != "some" for u in units):
         suggestion = _better_suggestion(searcher, text, filters, units, limits, budget)
@@ -378,7 +381,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, ma
                         notices=notices)
 
 
-def _hit(unit: dict, query: Query) -> Hit:
+def _hit(searcher, unit: dict, query: Query) -> Hit:
+    """The hit of a ranked unit: its stored record, read now (ranking read only its
+    ranking record), with its score and match level."""
+    unit = {**searcher.stored_fields(unit["docnum"]), **unit}
     return Hit(clause=clause_from_stored(unit), doc_title=unit.get("doc_title", ""),
                date=unit.get("date", ""), kind=unit.get("kind", ""),
                score=float(unit["score"] or 0.0),
@@ -405,7 +411,7 @@ def more_like(searcher, clause_id: str, limit: int, filters: Filters,
                         2 * limit + len(family) + 20, count=False)
     alike = [u for u in ranked if u["clause_id"] not in family and u.get("role") != "heading"
              and clause_id not in (u.get("ancestors") or [])]
-    return [_hit(u, query) for u in smallest_units(alike)[:limit]]
+    return [_hit(searcher, u, query) for u in smallest_units(alike)[:limit]]
 
 
 def _matching_units(searcher, text: str, filters: Filters, match: str, nested: bool,
@@ -449,7 +455,6 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
         covered = _covered_words(shape, text, mentions) / len(shape.words)
         other = _other_language(text)
         for u in ranked:
-            u["tokens"] = char_sequence(u.get("text", ""))
             u["match"], u["held"] = rank_key(shape, u["tokens"])
             u["via"] = ""
         # concept id -> the clauses below 'near' that state it, or one it includes (read off
@@ -651,7 +656,8 @@ def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
 
 def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int,
             count: bool = True) -> tuple[list[dict], int]:
-    """The ``depth`` best-scoring matching clauses' stored fields and scores, best first, and
+    """The ``depth`` best-scoring matching clauses' ranking records (rank_column.py) and
+    scores, best first, and
     how many more clauses match (counted, never read), within the budget. Whoosh may skip
     blocks of postings that cannot reach the top, and drops a word from an OR once no clause
     it alone finds can: so the count is taken apart, from the words' postings, where the query
@@ -667,12 +673,13 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
     collector = _DeadlineCollector(FilterCollector(top, allow=allow, restrict=hidden), budget)
     try:
         searcher.search_with_collector(query, collector)
-        reader = searcher.reader()
-        best = [dict(reader.stored_fields(docnum), score=score, docnum=docnum)
+        records = rank_records(searcher.reader())
+        best = [records.unit(docnum, score)
                 for score, docnum in collector.results().top_n[:depth]]
         if not count:
             return best, 0
-        total = top.total if exhaustive else _count(reader, counted, allow, hidden, budget)
+        total = top.total if exhaustive else _count(searcher.reader(), counted, allow, hidden,
+                                                    budget)
         return best, max(0, total - len(best))
     except QueryError:
         raise

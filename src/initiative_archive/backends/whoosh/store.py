@@ -49,8 +49,9 @@ from ...engine import quiet as _quiet
 from ...errors import CorpusError, IndexMissingError
 from ...locking import LOCK_WAIT_SECONDS, file_lock
 from ...model import Document
+from .rank_column import RankColumn, rank_value
 
-SCHEMA_VERSION = 4  # 4: meeting records indexed
+SCHEMA_VERSION = 5  # 4: meeting records indexed; 5: the rank column
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
 DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
           whoosh_index.EmptyIndexError)
@@ -117,6 +118,7 @@ def make_schema() -> Schema:
         text=TEXT(analyzer=WORDS, stored=True, phrase=True, multitoken_query="or"),
         chars=TEXT(analyzer=CHARS, phrase=True, multitoken_query="phrase"),
         spell=TEXT(analyzer=SPELL, phrase=False),
+        rank=RankColumn(),  # what ranking reads of a clause (rank_column.py)
     )
 
 
@@ -150,6 +152,7 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
     clauses = corpus.clauses(doc)
     parents = {c.id: c.parent for c in clauses}
     for clause in clauses:
+        lineage = family(clause.id, parents)
         yield {
             "key": clause.id,
             "record": "clause",
@@ -165,7 +168,7 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
             "unit": clause.unit,
             "label": clause.label,
             "parent": clause.parent or "",
-            "ancestors": family(clause.id, parents),
+            "ancestors": lineage,
             "order": clause.order,
             "span": list(clause.span),
             "own_end": clause.own_end,
@@ -173,6 +176,7 @@ def clause_records(doc: Document, corpus: Corpus, relpath: str) -> Iterator[dict
             "text": clause.text,
             "chars": clause.text,
             "spell": clause.text,
+            "rank": rank_value(clause.id, clause.role, clause.lang, lineage, clause.text),
         }
 
 
@@ -183,7 +187,8 @@ def meeting_record(doc: Document, relpath: str) -> dict:
             "date": doc.date, "lang": doc.lang, "kind": "meeting", "role": "meeting",
             "unit": "meeting", "label": "", "parent": "", "ancestors": [], "order": 0,
             "span": [0, len(doc.body)], "own_end": len(doc.body), "locator": "",
-            "text": doc.body.strip(), "chars": doc.body, "spell": doc.body}
+            "text": doc.body.strip(), "chars": doc.body, "spell": doc.body,
+            "rank": rank_value(doc.id, "meeting", doc.lang, [], doc.body)}
 
 
 class IndexStore:

@@ -1,0 +1,82 @@
+"""What ranking reads of a clause, in one small column value per clause.
+
+A query ranks hundreds of clauses (``rank_depth``) to show ten: it needs each one's id, role,
+language, ancestors and tokens (the ``chars`` field's terms in order: match levels, concepts
+stated, phrases). Read from the stored record, that cost a clause about 60 µs to unpickle its
+twenty fields and as much again to tokenize its text; this column holds just those five,
+tokens made once at build time, and the record is read only for the hits shown.
+
+The value is UTF-8: the five parts joined by ``\\x1f``, the ancestors by ``\\x1e`` and the
+tokens by a space (no token holds one: they are Han characters and folded Latin words).
+"""
+
+from __future__ import annotations
+
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN
+
+from ...analysis import indexed_terms
+
+_PART, _ANCESTOR, _TOKEN = "\x1f", "\x1e", " "
+_CHARS = 1  # indexed_terms' answer for the ``chars`` field
+
+
+class RankColumn(COLUMN):
+    """The schema's ``rank`` field: given (clause id, role, language, ancestors, text) it keeps
+    the clause's ranking record; nothing is indexed. Pickled with the schema: keep this name
+    and this module's path stable."""
+
+    def __init__(self) -> None:
+        super().__init__(VarBytesColumn())
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def to_column_value(self, value) -> bytes:
+        clause_id, role, lang, ancestors, text = value
+        tokens = indexed_terms(text)[_CHARS][1]  # what the chars field indexes (cached)
+        return _PART.join((clause_id, role, lang, _ANCESTOR.join(ancestors),
+                           _TOKEN.join(tokens))).encode("utf-8")
+
+
+def rank_value(clause_id: str, role: str, lang: str, ancestors: list[str], text: str) -> tuple:
+    """The ``rank`` field's value in a record to index."""
+    return (clause_id, role, lang, list(ancestors), text)
+
+
+def rank_records(reader) -> RankRecords:
+    """The ranking records of an open reader (the whole index's or one segment's, numbered as
+    that reader numbers its clauses), made once per reader."""
+    records = reader.__dict__.get("_rank_records")
+    if records is None:
+        records = reader.__dict__["_rank_records"] = RankRecords(reader)
+    return records
+
+
+class RankRecords:
+    """docnum -> the ranking record of an open reader (a record without one, such as a
+    file's, reads as an empty unit)."""
+
+    def __init__(self, reader) -> None:
+        self.column = reader.column_reader("rank") if reader.has_column("rank") else None
+
+    def holds_run(self, docnum: int, run: bytes) -> bool:
+        """Whether the clause's tokens hold ``run`` (tokens joined by spaces, with a space at
+        each end: ``b" 公 共 "``) as a run of whole tokens, side by side."""
+        raw = self.column[docnum] if self.column is not None else b""
+        return run in b" " + raw[raw.rfind(b"\x1f") + 1:] + b" "
+
+    def unit(self, docnum: int, score) -> dict:
+        raw = self.column[docnum] if self.column is not None else b""
+        parts = raw.decode("utf-8").split(_PART) if raw else []
+        if len(parts) != 5:
+            return {"clause_id": "", "role": "", "lang": "", "ancestors": [], "tokens": (),
+                    "score": score, "docnum": docnum}
+        clause_id, role, lang, ancestors, tokens = parts
+        return {"clause_id": clause_id, "role": role, "lang": lang,
+                "ancestors": ancestors.split(_ANCESTOR) if ancestors else [],
+                "tokens": tuple(tokens.split(_TOKEN)) if tokens else (),
+                "score": score, "docnum": docnum}

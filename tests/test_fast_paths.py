@@ -1,0 +1,88 @@
+"""The query side's shortcuts answer as Whoosh's own machinery does: the rank column holds what
+the stored records and the analyzer give, and a phrase checked on tokens finds the same clauses
+with the same scores as Whoosh's positions do, in the shipped index and after an update that
+deletes clauses."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import copy_corpus
+from whoosh.query import Phrase
+
+from initiative_archive import Archive
+from initiative_archive.analysis import char_sequence
+from initiative_archive.backends.whoosh.phrase import TokenPhrase, token_phrases
+from initiative_archive.backends.whoosh.rank_column import rank_records
+
+
+def _phrases(searcher, count: int, seed: int) -> list[list[str]]:
+    """Runs of two to six tokens cut from clauses of the index: phrases that occur."""
+    reader, rng = searcher.reader(), random.Random(seed)
+    clauses = [d for d, f in reader.iter_docs() if f.get("record") == "clause"]
+    out = []
+    for docnum in rng.sample(clauses, min(count, len(clauses))):
+        tokens = char_sequence(reader.stored_fields(docnum).get("text", ""))
+        if len(tokens) >= 2:
+            size = rng.randint(2, min(6, len(tokens)))
+            at = rng.randint(0, len(tokens) - size)
+            out.append(list(tokens[at:at + size]))
+    return out
+
+
+def _scored(searcher, query) -> list[tuple[int, float]]:
+    return [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
+
+
+def test_the_rank_column_holds_each_clauses_tokens_role_and_family(shipped):
+    searcher = shipped.engine.session.searcher()
+    records = rank_records(searcher.reader())
+    checked = 0
+    for docnum, stored in searcher.reader().iter_docs():
+        if stored.get("record") != "clause":
+            continue
+        unit = records.unit(docnum, 1.0)
+        assert unit["tokens"] == char_sequence(stored.get("text", "")), stored["clause_id"]
+        assert (unit["clause_id"], unit["role"], unit["lang"], unit["ancestors"]) == (
+            stored["clause_id"], stored["role"], stored["lang"], stored.get("ancestors") or [])
+        checked += 1
+    assert checked > 500
+
+
+def test_a_phrase_checked_on_tokens_finds_and_scores_as_whoosh_does(shipped):
+    searcher = shipped.engine.session.searcher()
+    phrases = _phrases(searcher, 150, seed=3) + [["图", "书", "馆"], ["librari", "cooper"]]
+    found = 0
+    for words in phrases:
+        ours = _scored(searcher, TokenPhrase("chars", words))
+        assert ours == _scored(searcher, Phrase("chars", words)), words
+        found += bool(ours)
+    assert found >= len(phrases) - 2  # cut from the clauses: nearly all occur
+
+
+def test_a_phrase_skips_the_clauses_an_update_deleted(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012",
+                                               "prc-public-library-law-2018"])
+    archive = Archive(corpus, tmp_path / "index")
+    archive.index()
+    law = corpus / "documents" / "prc-public-library-law-2018.md"
+    law.write_text(law.read_text(encoding="utf-8").replace("图书馆", "图书室"), encoding="utf-8")
+    archive.index()  # the law's clauses deleted from their segment, re-added in another
+    searcher = archive.engine.session.searcher()
+    assert any(r.has_deletions() for r, _ in searcher.reader().leaf_readers())
+    for words in (["图", "书", "馆"], ["图", "书", "室"], ["公", "共"]) + tuple(
+            _phrases(searcher, 40, seed=5)):
+        assert _scored(searcher, TokenPhrase("chars", words)) == \
+            _scored(searcher, Phrase("chars", words)), words
+
+
+@pytest.mark.parametrize("text", ['"公共图书馆"', '"digital libraries" cooperation',
+                                  'title:nanning AND "资源共享"'])
+def test_every_exact_phrase_of_a_query_is_checked_on_tokens(shipped, text):
+    from initiative_archive.backends.whoosh.query import parse_query
+
+    parsed = parse_query(text, shipped.engine.session.searcher().schema)
+    phrases = [leaf for leaf in parsed.leaves() if isinstance(leaf, Phrase)]
+    assert phrases and all(type(p) is TokenPhrase for p in phrases)
+    assert token_phrases(Phrase("chars", ["a", "b"], slop=3)).__class__ is Phrase
