@@ -86,3 +86,88 @@ def test_every_exact_phrase_of_a_query_is_checked_on_tokens(shipped, text):
     phrases = [leaf for leaf in parsed.leaves() if isinstance(leaf, Phrase)]
     assert phrases and all(type(p) is TokenPhrase for p in phrases)
     assert token_phrases(Phrase("chars", ["a", "b"], slop=3)).__class__ is Phrase
+
+
+QUERIES = ["cooperation", "digital libraries", "图书馆 合作", "资源共享", "古籍 保护",
+           "library AND cooperation", "librari* NOT digital", "title:nanning", '"公共图书馆"',
+           "resource sharing ANDMAYBE digital", "doc:nanning-2012 cooperation",
+           '"exchange of publications" OR 交流']
+
+
+def _whoosh_scores(searcher, query) -> dict[int, float]:
+    return {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_a_query_scored_whole_scores_every_clause_as_whoosh_does(shipped, text):
+    from initiative_archive.backends.whoosh.query import Budget, budget_query, parse_query
+    from initiative_archive.backends.whoosh.scores import all_scores
+    from initiative_archive.query_limits import DEFAULT_LIMITS
+
+    searcher = shipped.engine.session.searcher()
+    query = budget_query(parse_query(text, searcher.schema), searcher.reader(),
+                         DEFAULT_LIMITS, Budget(30))
+    ours = all_scores(searcher, query)
+    if ours is None:  # a matcher it leaves to Whoosh (NOT alone, wildcards)
+        assert text in ("librari* NOT digital",)
+        return
+    assert ours == _whoosh_scores(searcher, query) and ours
+
+
+def test_a_concepts_variants_score_as_the_best_plus_a_share_of_the_others(shipped):
+    from whoosh.query import Term
+
+    from initiative_archive.backends.whoosh.scores import BestVariant
+
+    searcher = shipped.engine.session.searcher()
+    variants = [Term("text", "图书馆"), Term("text", "librari"), Term("text", "公共图书馆")]
+    each = [_whoosh_scores(searcher, v) for v in variants]
+    ours = _whoosh_scores(searcher, BestVariant(variants, tiebreak=0.3))
+    assert ours.keys() == set().union(*each)
+    several = 0
+    for docnum, score in ours.items():
+        values = [scores[docnum] for scores in each if docnum in scores]
+        assert score == pytest.approx(max(values) + 0.3 * (sum(values) - max(values)))
+        several += len(values) > 1
+    assert several > 10
+
+
+def test_scores_skip_the_clauses_an_update_deleted(tmp_path):
+    from initiative_archive.backends.whoosh.query import parse_query
+    from initiative_archive.backends.whoosh.scores import all_scores
+
+    corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012"])
+    archive = Archive(corpus, tmp_path / "index")
+    archive.index()
+    kunming = corpus / "documents" / "kunming-2013.md"
+    kunming.write_text(kunming.read_text(encoding="utf-8").replace("library", "archive"),
+                       encoding="utf-8")
+    archive.index()
+    searcher = archive.engine.session.searcher()
+    assert any(r.has_deletions() for r, _ in searcher.reader().leaf_readers())
+    for text in ("library cooperation", "archive", "图书馆", '"digital library"'):
+        query = parse_query(text, searcher.schema)
+        assert all_scores(searcher, query) == _whoosh_scores(searcher, query), text
+
+
+def test_what_one_query_read_of_a_word_does_not_cut_short_the_next(tmp_path):
+    """An intersection steps its words to their first common clause, and Whoosh's OR of a
+    small index reads a first stretch of each word, before any score is asked for: the
+    words' postings are read (and kept) whole all the same."""
+    from whoosh.query import Or, Term
+
+    from initiative_archive.backends.whoosh.query import parse_query
+    from initiative_archive.backends.whoosh.scores import all_scores
+
+    corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012",
+                                               "prc-public-library-law-2018"])
+    archive = Archive(corpus, tmp_path / "index")
+    archive.index()
+    searcher = archive.engine.session.searcher()
+    sequence = [parse_query(t, searcher.schema) for t in
+                ("library AND cooperation", "cooperation", "library", "资源 OR 共享 OR 服务",
+                 "共享", '"公共图书馆" AND 服务', "服务")]
+    sequence.append(Or([Term("text", "librari", boost=2.5), Term("text", "cooper", boost=0.5),
+                        Term("text", "图书馆")]))
+    for query in sequence:
+        assert all_scores(searcher, query) == _whoosh_scores(searcher, query), query

@@ -126,6 +126,7 @@ def _english_sequences(variant: str) -> list[tuple[str, ...]]:
     return out
 
 
+@lru_cache(maxsize=65_536)
 def _fold_zh_char(ch: str) -> str:
     if is_han(ch):
         return fold_han(ch)

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from .analysis import char_sequence
 from .language import HAN, fold_han
@@ -140,18 +141,20 @@ class Runs:
 @lru_cache(maxsize=4096)
 def _joined(tokens: tuple[str, ...]) -> tuple[str, frozenset[int]]:
     """The tokens run together, and the offsets where one starts or ends."""
-    bounds, at = {0}, 0
-    for token in tokens:
-        at += len(token)
-        bounds.add(at)
-    return "".join(tokens), frozenset(bounds)
+    return "".join(tokens), frozenset(accumulate(map(len, tokens), initial=0))
 
 
-def _occurrences(word: tuple[str, ...], tokens: list[str]) -> list[tuple[int, int]]:
+def _occurrences(word: tuple[str, ...], tokens: tuple[str, ...]) -> list[tuple[int, int]]:
     """(first, last) token positions of each occurrence of ``word``."""
     n, first = len(word), word[0]
-    return [(i, i + n - 1) for i, token in enumerate(tokens)
-            if token == first and tuple(tokens[i:i + n]) == word]
+    found, at = [], -1
+    while True:
+        try:
+            at = tokens.index(first, at + 1)
+        except ValueError:
+            return found
+        if n == 1 or tuple(tokens[at:at + n]) == word:
+            found.append((at, at + n - 1))
 
 
 def _window(places: list[list[tuple[int, int]]]) -> int:

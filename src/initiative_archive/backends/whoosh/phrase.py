@@ -12,12 +12,15 @@ words' BM25F scores, added in the same order), so ranking is unchanged.
 
 from __future__ import annotations
 
+from functools import partial
+
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
 from whoosh.query import Phrase, Query, Term
 from whoosh.scoring import WeightLengthScorer
 
 from .rank_column import rank_records
+from .scores import postings_weights, score_weights, term_cache
 
 FIELD = "chars"  # the field whose terms the rank column's tokens are
 
@@ -37,41 +40,34 @@ class TokenPhrase(Phrase):
             if type(matcher) is FilterMatcher and matcher._exclude and matcher.boost == 1.0:
                 deleted = matcher._ids  # the segment's deleted clauses, the same for each
                 matcher = matcher.child
-            if type(matcher) is not W3LeafMatcher or not isinstance(matcher.scorer,
-                                                                    WeightLengthScorer):
+            kind = type(matcher)
+            scorer = getattr(matcher, "_scorer" if kind is ListMatcher else "scorer", None)
+            if kind not in (W3LeafMatcher, ListMatcher) or not isinstance(scorer,
+                                                                          WeightLengthScorer):
                 return super().matcher(searcher, context)  # not what this module reads
             terms.append(matcher)
-        postings = [_weights(t) for t in terms]
+        cache = term_cache(searcher)
+        postings = [cache.get((id(reader), *t._term, "weights"), partial(postings_weights, t))
+                    for t in terms]
         records = rank_records(reader)
         run = (" " + " ".join(self.words) + " ").encode("utf-8")
         common = set(postings[0]).intersection(*postings[1:]).difference(deleted)
         ids = sorted(docnum for docnum in common if records.holds_run(docnum, run))
-        scores = []
-        for docnum in ids:
-            length = terms[0].scorer.dfl(docnum)
-            scores.append(_tree_sum([t.scorer._score(p[docnum], length)
-                                     for t, p in zip(terms, postings, strict=True)]) * self.boost)
-        return ListMatcher(ids, weights=scores) if ids else NullMatcher()
+        if not ids:
+            return NullMatcher()
+        scores = _tree_sum([score_weights(reader, t, {d: p[d] for d in ids})
+                            for t, p in zip(terms, postings, strict=True)], ids)
+        return ListMatcher(ids, weights=[scores[d] * self.boost for d in ids])
 
 
-def _weights(matcher: W3LeafMatcher) -> dict[int, float]:
-    """docnum -> weight of every posting of a term, a block at a time."""
-    found: dict[int, float] = {}
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        found.update(zip(matcher._ids, matcher._weights, strict=True))
-        matcher._next_block()
-    return found
-
-
-def _tree_sum(values: list[float]) -> float:
-    """The sum Whoosh's intersection of these matchers gives: halves added recursively
-    (``make_binary_tree``), so the floating-point result is the same to the last bit."""
-    if len(values) == 1:
-        return values[0]
-    half = len(values) // 2
-    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+def _tree_sum(scores: list[dict[int, float]], ids: list[int]) -> dict[int, float]:
+    """The words' scores added as Whoosh's intersection of their matchers adds them: halves
+    added recursively (``make_binary_tree``), so each sum is the same to the last bit."""
+    if len(scores) == 1:
+        return scores[0]
+    half = len(scores) // 2
+    left, right = _tree_sum(scores[:half], ids), _tree_sum(scores[half:], ids)
+    return {d: left[d] + right[d] for d in ids}
 
 
 def token_phrases(query: Query) -> Query:

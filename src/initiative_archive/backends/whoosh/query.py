@@ -18,6 +18,7 @@ clause; past a limit the query is refused with a hint rather than holding the te
 from __future__ import annotations
 
 import copy as _copy
+import heapq
 import re
 import time
 from dataclasses import replace
@@ -50,9 +51,14 @@ from ...query_limits import DEFAULT_LIMITS, QueryLimits
 from ...ranking import LEVELS, Runs, query_shape, rank_key
 from .phrase import token_phrases
 from .rank_column import rank_records
+from .scores import BestVariant, all_scores
 from .store import DAMAGE
 
 TRANSLATION_DEPTH = 50  # clauses found through the glossary read even below the rank depth
+# a concept's other variants a clause states add this share of their scores to its best one
+# (Lucene's dis_max tie breaker, at the value Elasticsearch's multi_match examples use; 0.3
+# and 0.5 scored alike on bench/relevance.json, 0 to 0.2 lower: see the issue 13 note)
+CONCEPT_TIEBREAK = 0.3
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _FIELD_OR_OPERATOR = re.compile(r"\b\w+:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|[()*?~^]")
@@ -528,7 +534,7 @@ def _concept_query(concepts, reader, chinese_query: bool) -> Query:
         elif any_form:
             terms = list(dict.fromkeys(t for t, _, _ in analyze(name, "words")))
             variants.append(And([Term("text", t) for t in terms]))
-    return DisjunctionMax(_fewest(variants)) if variants else NullQuery
+    return BestVariant(_fewest(variants), tiebreak=CONCEPT_TIEBREAK) if variants else NullQuery
 
 
 def _fewest(variants: list[Query]) -> list[Query]:
@@ -657,30 +663,26 @@ def _better_suggestion(searcher, text: str, filters: Filters, units: list[dict],
 def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int,
             count: bool = True) -> tuple[list[dict], int]:
     """The ``depth`` best-scoring matching clauses' ranking records (rank_column.py) and
-    scores, best first, and
-    how many more clauses match (counted, never read), within the budget. Whoosh may skip
-    blocks of postings that cannot reach the top, and drops a word from an OR once no clause
-    it alone finds can: so the count is taken apart, from the words' postings, where the query
-    is words ORed; any other query is scored to its end (without ``count``, the count is 0)."""
+    scores, best first, and how many more clauses match (counted, never read), within the
+    budget. Most queries are scored whole, a posting list at a time (scores.py), which counts
+    them too. Others go through Whoosh's collectors, which may skip blocks of postings that
+    cannot reach the top and drop a word from an OR once no clause it alone finds can: so
+    their count is taken apart, from the words' postings, where the query is words ORed, and
+    any other query is scored to its end (without ``count``, the count is 0)."""
     allow, hidden = allowed(searcher, filters)
     if allow is not None and not allow:  # Whoosh reads an empty allowed set as no filter
         return [], 0
-    counted = _disjunct_terms(query) if count else None
-    exhaustive = count and counted is None
-    top = TopCollector(limit=max(depth, 1), usequality=not exhaustive,
-                       **({"replace": 0} if exhaustive else {}))
-    # the deadline outermost: a collector that wraps another walks its matches itself
-    collector = _DeadlineCollector(FilterCollector(top, allow=allow, restrict=hidden), budget)
     try:
-        searcher.search_with_collector(query, collector)
+        scores = all_scores(searcher, query, budget.check)
+        if scores is not None:
+            found = _best(scores, allow, hidden, depth)
+            total = len(scores) - len(hidden & scores.keys()) if allow is None else sum(
+                1 for d in scores if d in allow and d not in hidden)
+        else:
+            found, total = _collected(searcher, query, allow, hidden, budget, depth, count)
         records = rank_records(searcher.reader())
-        best = [records.unit(docnum, score)
-                for score, docnum in collector.results().top_n[:depth]]
-        if not count:
-            return best, 0
-        total = top.total if exhaustive else _count(searcher.reader(), counted, allow, hidden,
-                                                    budget)
-        return best, max(0, total - len(best))
+        best = [records.unit(docnum, score) for docnum, score in found]
+        return best, (max(0, total - len(best)) if count else 0)
     except QueryError:
         raise
     except Exception as exc:  # Whoosh raises assorted errors on odd queries; I/O is damage
@@ -688,6 +690,33 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
             raise QueryError(f"cannot run the query: {exc}", "simplify the query") from None
         raise IndexMissingError(f"the index is damaged ({type(exc).__name__}: {exc})",
                                 "run 'initiative-archive index --rebuild'") from None
+
+
+def _best(scores: dict[int, float], allow: set[int] | None, hidden: set[int],
+          depth: int) -> list[tuple[int, float]]:
+    """The ``depth`` best (docnum, score) of those shown, in Whoosh's order: the higher
+    score first, the lower docnum first among equal scores."""
+    shown = ((d, s) for d, s in scores.items()
+             if d not in hidden and (allow is None or d in allow))
+    return heapq.nsmallest(depth, shown, key=lambda item: (-item[1], item[0]))
+
+
+def _collected(searcher, query: Query, allow: set[int] | None, hidden: set[int],
+               budget: Budget, depth: int, count: bool) -> tuple[list[tuple[int, float]], int]:
+    """The ``depth`` best (docnum, score) and the count, through Whoosh's collectors."""
+    counted = _disjunct_terms(query) if count else None
+    exhaustive = count and counted is None
+    top = TopCollector(limit=max(depth, 1), usequality=not exhaustive,
+                       **({"replace": 0} if exhaustive else {}))
+    # the deadline outermost: a collector that wraps another walks its matches itself
+    collector = _DeadlineCollector(FilterCollector(top, allow=allow, restrict=hidden), budget)
+    searcher.search_with_collector(query, collector)
+    found = [(docnum, score) for score, docnum in collector.results().top_n[:depth]]
+    if not count:
+        return found, 0
+    total = top.total if exhaustive else _count(searcher.reader(), counted, allow, hidden,
+                                                budget)
+    return found, total
 
 
 def _disjunct_terms(query: Query) -> list[Term] | None:

@@ -12,6 +12,8 @@ tokens by a space (no token holds one: they are Han characters and folded Latin 
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN
 
@@ -58,19 +60,27 @@ def rank_records(reader) -> RankRecords:
 
 class RankRecords:
     """docnum -> the ranking record of an open reader (a record without one, such as a
-    file's, reads as an empty unit)."""
+    file's, reads as an empty unit). Each segment's column is read whole when first asked
+    for (a few hundred bytes a clause): a query reads hundreds of records, and a phrase
+    thousands, where a read apiece cost more than the rest of the query."""
 
     def __init__(self, reader) -> None:
-        self.column = reader.column_reader("rank") if reader.has_column("rank") else None
+        self.segments = [(offset, _Segment(leaf)) for leaf, offset in reader.leaf_readers()]
+        self.starts = [offset for offset, _ in self.segments]
+
+    def raw(self, docnum: int) -> bytes:
+        at = bisect_right(self.starts, docnum) - 1
+        offset, segment = self.segments[at]
+        return segment[docnum - offset]
 
     def holds_run(self, docnum: int, run: bytes) -> bool:
         """Whether the clause's tokens hold ``run`` (tokens joined by spaces, with a space at
         each end: ``b" 公 共 "``) as a run of whole tokens, side by side."""
-        raw = self.column[docnum] if self.column is not None else b""
+        raw = self.raw(docnum)
         return run in b" " + raw[raw.rfind(b"\x1f") + 1:] + b" "
 
     def unit(self, docnum: int, score) -> dict:
-        raw = self.column[docnum] if self.column is not None else b""
+        raw = self.raw(docnum)
         parts = raw.decode("utf-8").split(_PART) if raw else []
         if len(parts) != 5:
             return {"clause_id": "", "role": "", "lang": "", "ancestors": [], "tokens": (),
@@ -80,3 +90,26 @@ class RankRecords:
                 "ancestors": ancestors.split(_ANCESTOR) if ancestors else [],
                 "tokens": tuple(tokens.split(_TOKEN)) if tokens else (),
                 "score": score, "docnum": docnum}
+
+
+class _Segment:
+    """One segment's rank column: its bytes read whole on first use when it is Whoosh's
+    variable-length column, else read a value at a time."""
+
+    def __init__(self, leaf) -> None:
+        self.column = (leaf.column_reader("rank", translate=False) if leaf.has_column("rank")
+                       else None)
+        self.blob: bytes | None = None
+
+    def __getitem__(self, docnum: int) -> bytes:
+        column = self.column
+        if column is None:
+            return b""
+        if not hasattr(column, "_offsets"):
+            return column[docnum]
+        if self.blob is None:
+            count = len(column._lengths)
+            end = column._offsets[-1] + column._lengths[-1] if count else 0
+            self.blob = bytes(column._dbfile.get(column._basepos, end)) if end else b""
+        start = column._offsets[docnum]
+        return self.blob[start:start + column._lengths[docnum]]

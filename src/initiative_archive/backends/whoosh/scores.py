@@ -1,0 +1,258 @@
+"""Every matching clause's score, worked out a posting list at a time.
+
+Whoosh scores a query by walking its tree of matchers one clause at a time, several Python
+calls per clause and per word; a word found in thousands of clauses cost a word query most of
+its time. Here the same matcher tree is read whole: each word's postings a block at a time,
+scored in one pass with Whoosh's own BM25F arithmetic (the same operations in the same order,
+so the same floats), and combined node by node as Whoosh's matchers combine them: a union adds
+the scores of the sides that match, an intersection adds both, AND NOT keeps the left's.
+
+One difference is deliberate: Whoosh's ``DisjunctionMaxMatcher`` compares the current score of
+one side with the score of whatever clause the other side is on (not necessarily the same), and
+drops every remaining clause of one side once the other runs out; here a clause's score is the
+best of the sides that match it. A tree with any other kind of matcher is left to Whoosh
+(``None``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import (
+    AndMaybeMatcher,
+    AndNotMatcher,
+    ArrayUnionMatcher,
+    DisjunctionMaxMatcher,
+    FilterMatcher,
+    IntersectionMatcher,
+    ListMatcher,
+    NullMatcher,
+    NullMatcherClass,
+    UnionMatcher,
+    WrappingMatcher,
+)
+from whoosh.query import DisjunctionMax
+from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
+from whoosh.util.numeric import byte_to_length
+
+_LENGTH = [byte_to_length(b) for b in range(256)]  # a length column's byte -> the length
+
+
+class Unsupported(Exception):
+    """A matcher this module does not read: the query is left to Whoosh."""
+
+
+def all_scores(searcher, query, check=lambda: None) -> dict[int, float] | None:
+    """docnum -> score of every clause ``query`` matches (deleted ones aside), as Whoosh's
+    collectors would score it, or None for a query with a matcher not read here. ``check`` is
+    called before each posting list is read (a deadline)."""
+    context = searcher.context()  # what search_with_collector gives its collector
+    found: dict[int, float] = {}
+    try:
+        for subsearcher, offset in searcher.leaf_searchers():
+            segment = _Segment(subsearcher, check)
+            scores = segment.scores(query.matcher(subsearcher, context))
+            if offset:
+                found.update({docnum + offset: s for docnum, s in scores.items()})
+            else:
+                found.update(scores)
+    except Unsupported:
+        return None
+    return found
+
+
+class _Segment:
+    """One segment's matcher tree read whole."""
+
+    def __init__(self, searcher, check) -> None:
+        self.reader, self.check = searcher.reader(), check
+        self.cache = term_cache(searcher)
+
+    def scores(self, m) -> dict[int, float]:
+        """Every clause ``m`` matches from the start of its words' postings, whatever it has
+        read already (an intersection steps its sides to their first common clause as it is
+        made, Whoosh's OR of a small index reads a first stretch): so no matcher is asked
+        whether it is still active."""
+        kind = type(m)
+        if kind is W3LeafMatcher or (kind is ListMatcher and m._scorer is not None):
+            self.check()
+            return self.leaf(m)
+        if kind is ListMatcher and not m._all_weights:  # phrase.py's: its weights are scores
+            return dict(zip(m._ids, m._weights, strict=True))
+        if kind is NullMatcherClass:
+            return {}
+        if kind is FilterMatcher:
+            inner, ids, boost = self.scores(m.child), m._ids, m.boost
+            return {d: s * boost for d, s in inner.items() if (d in ids) != m._exclude}
+        if kind is WrappingMatcher:
+            boost = m.boost
+            return {d: s * boost for d, s in self.scores(m.child).items()}
+        if kind is ArrayUnionMatcher and m._scored:
+            return self.preloaded(m)
+        if kind not in _BINARY:
+            raise Unsupported(kind.__name__)
+        a, b = self.scores(m.a), self.scores(m.b)
+        return _BINARY[kind](a, b)
+
+    def preloaded(self, m: ArrayUnionMatcher) -> dict[int, float]:
+        """Whoosh's OR of a small index: each clause's score is the sum of its matchers',
+        in their order, starting from zero; a clause whose sum is not above zero is no
+        match."""
+        out: dict[int, float] = {}
+        boost = m._boost
+        for sub in m._submatchers:
+            for d, s in self.scores(sub).items():
+                out[d] = (out[d] if d in out else 0) + s * boost
+        return {d: s for d, s in out.items() if s > 0}
+
+    def leaf(self, m) -> dict[int, float]:
+        """A term's postings scored as ``m.score()`` scores each (kept for the next query
+        that names the term)."""
+        if m._term is None:
+            return score_weights(self.reader, m, postings_weights(m))
+        scorer = m._scorer if type(m) is ListMatcher else m.scorer
+        model = (type(scorer), getattr(scorer, "B", None), getattr(scorer, "K1", None))
+        return self.cache.get((id(self.reader), *m._term, model),
+                              lambda: score_weights(self.reader, m, postings_weights(m)))
+
+
+def score_weights(reader, m, weights: dict[int, float]) -> dict[int, float]:
+    """docnum -> score of the postings ``weights`` of the term of leaf matcher ``m`` (of a
+    segment of ``reader``), as ``m.score()`` would score each."""
+    scorer = m._scorer if type(m) is ListMatcher else m.scorer
+    lengths = _length_bytes(reader, m._term[0]) if m._term is not None else None
+    if type(scorer) is BM25FScorer and lengths is not None:
+        # bm25() of whoosh.scoring: the same operations in the same order
+        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        k1_plus_1, one_minus_b = k1 + 1, 1 - b
+        return {d: idf * ((w * k1_plus_1)
+                          / (w + k1 * (one_minus_b + b * _LENGTH[lengths[d]] / avgfl)))
+                for d, w in weights.items()}
+    if type(scorer) is WeightScorer:  # a field without lengths: the weight is the score
+        return weights
+    if isinstance(scorer, WeightLengthScorer):
+        return {d: scorer._score(w, scorer.dfl(d)) for d, w in weights.items()}
+    raise Unsupported(type(scorer).__name__)
+
+
+def _length_bytes(reader, fieldname: str) -> bytes | None:
+    """A segment's length column of a field, when store.py holds it in memory
+    (``_Lengths``)."""
+    perdoc = getattr(reader, "_perdoc", None)
+    column = getattr(perdoc, "_readers", {}).get(f"_{fieldname}_len")
+    data = getattr(column, "data", None)
+    return data if isinstance(data, bytes) else None
+
+
+def _union(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for d, s in b.items():
+        out[d] = out[d] + s if d in out else s
+    return out
+
+
+def _best(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for d, s in b.items():
+        out[d] = max(out[d], s) if d in out else s
+    return out
+
+
+_BINARY = {
+    UnionMatcher: _union,
+    DisjunctionMaxMatcher: _best,
+    IntersectionMatcher: lambda a, b: {d: s + b[d] for d, s in a.items() if d in b},
+    AndNotMatcher: lambda a, b: {d: s for d, s in a.items() if d not in b},
+    AndMaybeMatcher: lambda a, b: {d: s + b[d] if d in b else s for d, s in a.items()},
+}
+
+
+CACHED_POSTINGS = 1_000_000  # a term's postings cost a query ~1 µs each to read and score
+
+
+class TermCache:
+    """What was read of a term's postings (its scores, or its weights), kept for the queries
+    that follow while the index stays open: saved searches and concepts share many words.
+    The least recently used go past ``CACHED_POSTINGS`` postings held. What it holds is never
+    changed by those who read it."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[tuple, dict] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, make) -> dict:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        found = make()
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = found
+                self.size += len(found)
+            while self.size > CACHED_POSTINGS and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old)
+        return found
+
+
+def term_cache(searcher) -> TermCache:
+    """The term cache of the open index ``searcher`` (or one of its segments) belongs to."""
+    top = searcher.get_parent().reader()
+    cache = top.__dict__.get("_term_cache")
+    if cache is None:
+        cache = top.__dict__.setdefault("_term_cache", TermCache())
+    return cache
+
+
+def postings_weights(m) -> dict[int, float]:
+    """docnum -> weight of every posting of a term (a ``W3LeafMatcher``, read from its first
+    block a block at a time and used up, or an inlined ``ListMatcher``), however far the
+    matcher had read."""
+    if type(m) is ListMatcher:
+        if m._all_weights:
+            return dict.fromkeys(m._ids, m._all_weights)
+        if not m._weights:
+            return dict.fromkeys(m._ids, 1.0)
+        return dict(zip(m._ids, m._weights, strict=True))
+    m.reset()
+    found: dict[int, float] = {}
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        found.update(zip(m._ids, m._weights, strict=True))
+        m._next_block()
+    return found
+
+
+class BestVariant(DisjunctionMax):
+    """A concept's variants searched as one: a clause scores as its best-scoring variant, plus
+    ``tiebreak`` times the sum of the others it states (Lucene's dis_max), so that no number
+    of renderings of one concept outweighs another concept, yet a clause naming several of
+    them comes before one naming a single one. Worked out whole for a segment; Whoosh's own
+    way where a variant's matcher is not one read here."""
+
+    def matcher(self, searcher, context=None):
+        segment = _Segment(searcher, lambda: None)
+        try:
+            each = [segment.scores(q.matcher(searcher, context)) for q in self.subqueries]
+        except Unsupported:
+            return super().matcher(searcher, context)
+        found: dict[int, list[float]] = {}
+        for scores in each:
+            for d, s in scores.items():
+                found.setdefault(d, []).append(s)
+        if not found:
+            return NullMatcher()
+        ids = sorted(found)
+        tiebreak = self.tiebreak
+        weights = []
+        for d in ids:
+            values = found[d]
+            best = max(values)
+            weights.append(best + tiebreak * (sum(values) - best) if tiebreak else best)
+        return ListMatcher(ids, weights=weights)
