@@ -92,3 +92,47 @@ def test_the_term_pool_gives_the_postings_in_whooshs_order(limit):
         pool.add(posting)
     assert bool(pool.runs) == bool(limit)
     assert list(pool.iter_postings()) == sorted(postings)
+
+
+def test_postings_added_a_block_at_a_time_are_written_as_one_at_a_time(tmp_path):
+    """``_add_by_block`` writes the bytes whoosh3's ``add_posting`` writes, block statistics
+    and term statistics included: terms of 1 to 300 postings (blocks are 128), weights,
+    values and lengths of every kind a field has."""
+    import random
+
+    from whoosh.codec import default_codec
+    from whoosh.filedb.filestore import RamStorage
+
+    from initiative_archive.backends.whoosh.bulk_writer import _add_by_block
+
+    rng = random.Random(13)
+    schema = make_schema()
+    terms = []
+    for n, size in enumerate([1, 2, 127, 128, 129, 255, 256, 257, 300, 5]):
+        docs = sorted(rng.sample(range(2000), size))
+        terms.append((f"t{n:03d}".encode(), [
+            ("text", b"", d, float(rng.choice([1, 1, 2, 7])),
+             rng.choice([None, b"", bytes([rng.randrange(256)])])) for d in docs]))
+    lengths = {d: rng.choice([0, 1, 5, 40, 300]) for d in range(2000)}
+
+    def written(add) -> dict[str, bytes]:
+        codec, storage = default_codec(), RamStorage()
+        segment = codec.new_segment(storage, "MAIN")
+        writer = codec.field_writer(storage, segment)
+        writer.start_field("text", schema["text"])
+        for text, postings in terms:
+            writer.start_term(text)
+            add(writer, postings)
+            writer.finish_term()
+        writer.finish_field()
+        writer.close()
+        return {name.rsplit(".", 1)[1]: storage.open_file(name).read() for name in storage.list()}
+
+    def one_at_a_time(writer, postings):
+        for _, _, docnum, weight, value in postings:
+            writer.add(docnum, weight, b"" if value is None else value, lengths[docnum])
+
+    def by_block(writer, postings):
+        _add_by_block(writer._postwriter, postings, lengths.__getitem__)
+
+    assert written(by_block) == written(one_at_a_time)

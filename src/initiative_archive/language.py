@@ -31,6 +31,12 @@ def han_re() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def han_run_re() -> re.Pattern[str]:
+    """``[HAN]+``, compiled when first needed."""
+    return re.compile(f"[{HAN}]+")
+
+
+@lru_cache(maxsize=1)
 def _t2s():
     import opencc
 

@@ -25,11 +25,10 @@ from functools import lru_cache
 from itertools import accumulate
 
 from .analysis import char_sequence
-from .language import HAN, fold_han
+from .language import fold_han, han_run_re, is_han
 
 LEVELS = ("some", "all", "near", "phrase")  # worst to best
 _OPERATORS = re.compile(r'["*?:()\[\]{}^~]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b')
-_HAN_RUN = re.compile(f"[{HAN}]+")
 MAX_WORD = 4  # the longest Chinese word looked up in the vocabulary
 NEAR_SLACK = 4  # tokens a 'near' match may spread beyond twice the query's length
 
@@ -56,9 +55,9 @@ def query_shape(text: str, known: Callable[[str], bool]) -> QueryShape | None:
         return None
     words: list[tuple[str, ...]] = []
     for token in tokens:
-        if not _HAN_RUN.fullmatch(token):
+        if not is_han(token[0]):  # a token is one Han character or a word with none
             words.append((token,))
-    for run in _HAN_RUN.findall(fold_han(text)):
+    for run in han_run_re().findall(fold_han(text)) if not text.isascii() else ():
         words += [tuple(w) for w in segment(run, known)]
     return QueryShape(tokens, tuple(dict.fromkeys(words)))
 

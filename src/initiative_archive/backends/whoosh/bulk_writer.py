@@ -123,12 +123,33 @@ def _write_by_term(writer, schema: Schema, lengths, terms) -> None:
         if not postings:
             continue
         writer.start_term(text)
-        add = writer.add
-        for _, _, docnum, weight, value in postings:
-            add(docnum, weight, b"" if value is None else value, length(docnum))
+        _add_by_block(writer._postwriter, postings, length)
         writer.finish_term()
     if current is not None:
         writer.finish_field()
+
+
+def _add_by_block(postwriter, postings: list[tuple], length) -> None:
+    """What whoosh3's ``add_posting`` does with each of one term's postings (in document
+    order), a block of ``_blocklimit`` at a time: the same blocks and block statistics, with
+    no Python call per posting (a build writes a million and more)."""
+    limit = postwriter._blocklimit
+    for start in range(0, len(postings), limit):
+        if start:  # add_posting writes a full block when the next posting comes
+            postwriter._write_block()
+        block = postings[start:start + limit]
+        ids = [p[2] for p in block]
+        weights = [p[3] for p in block]
+        postwriter._ids.extend(ids)
+        postwriter._weights.extend(weights)
+        postwriter._maxweight = max(postwriter._maxweight, *weights)
+        postwriter._values.extend(p[4] for p in block if p[4])
+        lengths = [n for n in map(length, ids) if n]
+        if lengths:
+            shortest = min(lengths)
+            if postwriter._minlength is None or shortest < postwriter._minlength:
+                postwriter._minlength = shortest
+            postwriter._maxlength = max(postwriter._maxlength, *lengths)
 
 
 def _no_length(docnum: int) -> int:
