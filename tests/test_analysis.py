@@ -177,3 +177,19 @@ def test_the_ranking_sequence_is_what_the_chars_analyzer_makes(shipped):
     texts += ["ＡＳＥＡＮ Libraries, inter-library LOAN", "Café naïve 圖書館", "the of and", ""]
     for text in texts:
         assert list(char_sequence(text)) == [t.text for t in CHARS(text)], text
+
+
+def test_jiebas_cache_read_whole_is_the_dictionary_jieba_reads():
+    import jieba
+
+    from initiative_archive.analysis import _load_jieba_cache, jieba_tokenizer
+    from initiative_archive.cachedir import user_cache_dir
+
+    jieba_tokenizer()  # the cache written if it was not there
+    ours, theirs = jieba.Tokenizer(), jieba.Tokenizer()
+    for segmenter in (ours, theirs):
+        segmenter.tmp_dir, segmenter.cache_file = user_cache_dir(), "jieba.cache"
+    assert _load_jieba_cache(ours, jieba.DEFAULT_DICT)
+    theirs.initialize()
+    assert ours.initialized and ours.total == theirs.total and ours.FREQ == theirs.FREQ
+    assert not _load_jieba_cache(jieba.Tokenizer("/nonexistent/dict.txt"), jieba.DEFAULT_DICT)

@@ -103,7 +103,7 @@ def test_postings_added_a_block_at_a_time_are_written_as_one_at_a_time(tmp_path)
     from whoosh.codec import default_codec
     from whoosh.filedb.filestore import RamStorage
 
-    from initiative_archive.backends.whoosh.bulk_writer import _add_by_block
+    from initiative_archive.backends.whoosh.bulk_writer import _add_by_block, block_writer
 
     rng = random.Random(13)
     schema = make_schema()
@@ -133,6 +133,7 @@ def test_postings_added_a_block_at_a_time_are_written_as_one_at_a_time(tmp_path)
             writer.add(docnum, weight, b"" if value is None else value, lengths[docnum])
 
     def by_block(writer, postings):
+        block_writer(writer._postwriter)
         _add_by_block(writer._postwriter, postings, lengths.__getitem__)
 
     assert written(by_block) == written(one_at_a_time)

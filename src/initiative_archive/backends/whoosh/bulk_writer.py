@@ -21,7 +21,10 @@ import os
 import signal
 from collections.abc import Iterator
 from functools import partial
+from itertools import chain
+from operator import sub
 
+from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.fields import Schema
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -93,6 +96,46 @@ class _WorkerWriter(SegmentWriter):
     def per_document_reader(self):
         return _FieldLengths(super().per_document_reader())
 
+    def add_document(self, **fields) -> None:
+        """Whoosh's ``add_document``, with each field's postings handed to the pool in one
+        call rather than one call a posting (a schema with spelling or vector fields, which
+        this does not write, goes Whoosh's way)."""
+        schema = self.schema
+        if any(f.separate_spelling() or f.vector for f in schema):
+            super().add_document(**fields)
+            return
+        self._check_state()
+        perdocwriter, docnum = self.perdocwriter, self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    postings = list(field.index(value))
+                    if field.scorable:
+                        length = sum(posting[1] for posting in postings)
+                    self.pool.add_field(fieldname, docnum, postings,
+                                        self._field_boost(fields, fieldname, docboost))
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None,
+                                       length)
+                if field.column_type and stored is not None:
+                    perdocwriter.add_column_value(fieldname, field.column_type,
+                                                  field.to_column_value(stored))
+        except ValueError:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
     def _flush_segment(self) -> None:
         """Whoosh's, but with all postings in memory (no runs on disk) they are written term
         by term: Whoosh's ``add_postings`` compares each posting with the one before to find
@@ -117,6 +160,7 @@ def _write_by_term(writer, schema: Schema, lengths, terms) -> None:
             if current is not None:
                 writer.finish_field()
             writer.start_field(fieldname, schema[fieldname])
+            block_writer(writer._postwriter)
             length = lengths.doc_field_length_reader(fieldname) if lengths else _no_length
             current = fieldname
         postings = [p for p in postings if p[2] != -1]  # -1: a spelling word, not a posting
@@ -127,6 +171,32 @@ def _write_by_term(writer, schema: Schema, lengths, terms) -> None:
         writer.finish_term()
     if current is not None:
         writer.finish_field()
+
+
+class _BlockWriter(W3PostingsWriter):
+    """whoosh3's postings writer, with the loops it runs over each posting of a block as it
+    writes it (delta-encoding the ids, checking whether the weights are all one or all alike)
+    done by builtins: the same tuples, so the same bytes."""
+
+    def _mini_ids(self):
+        if self._byteids:
+            return super()._mini_ids()
+        ids = self._ids
+        return tuple(map(sub, ids, chain((0,), ids)))
+
+    def _mini_weights(self):
+        weights, count = self._weights, len(self._weights)
+        if weights.count(1.0) == count:
+            return None
+        if weights.count(weights[0]) == count:
+            return weights[0]
+        return tuple(weights)
+
+
+def block_writer(postwriter: W3PostingsWriter) -> None:
+    """Make a field writer's new postings writer a ``_BlockWriter`` (it adds no state)."""
+    if type(postwriter) is W3PostingsWriter:
+        postwriter.__class__ = _BlockWriter
 
 
 def _add_by_block(postwriter, postings: list[tuple], length) -> None:
@@ -177,6 +247,28 @@ class _TermPool(PostingPool):
             self.terms[item[:2]] = [item]
         else:
             postings.append(item)
+
+    def add_field(self, fieldname: str, docnum: int, postings: list[tuple],
+                  boost: float) -> None:
+        """``add`` of each of a field's postings ((term, frequency, weight, value), as
+        ``field.index`` gives them) in one document; past ``limitmb`` after the field, rather
+        than at a posting, the pool writes a run to disk (the same postings in the end)."""
+        if not postings:
+            return
+        self.fieldnames.add(fieldname)
+        terms, size = self.terms, 150 + len(fieldname)
+        added = 0
+        for text, _, weight, value in postings:
+            posting = (fieldname, text, docnum, weight * boost, value)
+            added += size + 2 * len(text) + len(value or b"")
+            held = terms.get(posting[:2])
+            if held is None:
+                terms[posting[:2]] = [posting]
+            else:
+                held.append(posting)
+        self.currentsize += added
+        if self.currentsize > self.limit:
+            self.save()
 
     def by_term(self) -> Iterator[tuple[tuple[str, bytes], list[tuple]]]:
         """((field, term), its postings) for each term held, in the order Whoosh's sort
