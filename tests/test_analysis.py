@@ -193,3 +193,20 @@ def test_jiebas_cache_read_whole_is_the_dictionary_jieba_reads():
     theirs.initialize()
     assert ours.initialized and ours.total == theirs.total and ours.FREQ == theirs.FREQ
     assert not _load_jieba_cache(jieba.Tokenizer("/nonexistent/dict.txt"), jieba.DEFAULT_DICT)
+
+
+def _analyzed(text: str, analyzer, mode: str = "") -> list[tuple[str, int, int]]:
+    return [(t.text, t.startchar, t.endchar)
+            for t in analyzer(text, chars=True, positions=True, mode=mode)]
+
+
+@given(st.one_of(st.text(alphabet=st.sampled_from("ab-图書馆 .,Ｌ｜é𠀀the"), max_size=40),
+                 st.text(alphabet=text_alphabet, max_size=60)))
+def test_query_spans_are_the_tokens_the_analyzers_give(text):
+    """What highlighting reads of a hit's text: the ``WORDS`` analyzer as a query uses it and
+    the ``CHARS`` analyzer, terms and offsets alike."""
+    from initiative_archive.analysis import CHARS, WORDS, query_spans
+
+    words, chars = query_spans(text)
+    assert words == _analyzed(text, WORDS, "query")
+    assert chars == _analyzed(text, CHARS)

@@ -44,7 +44,7 @@ def test_the_rank_column_holds_each_clauses_tokens_role_and_family(shipped):
             continue
         unit = records.unit(docnum, 1.0)
         assert unit["tokens"] == char_sequence(stored.get("text", "")), stored["clause_id"]
-        assert (unit["clause_id"], unit["role"], unit["lang"], unit["ancestors"]) == (
+        assert (unit["clause_id"], unit["role"], unit["lang"], list(unit["ancestors"])) == (
             stored["clause_id"], stored["role"], stored["lang"], stored.get("ancestors") or [])
         checked += 1
     assert checked > 500

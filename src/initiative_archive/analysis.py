@@ -286,6 +286,38 @@ def char_sequence(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def query_spans(text: str) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """(term, start, end) of each token ``WORDS`` (as a query reads it: a Han run's
+    bigrams) and ``CHARS`` make of ``text``, in one pass and without Whoosh's token
+    machinery: a search marks the words of every hit it shows (tests compare them)."""
+    words: list[tuple[str, int, int]] = []
+    chars: list[tuple[str, int, int]] = []
+    previous = None
+    for match in _TOKEN_RE.finditer(text):
+        at = match.start()
+        run = match.group(1)
+        if run:
+            run = fold_han(run)
+            if len(run) == 1:
+                words.append((run, at, at + 1))
+            else:
+                words += [(run[i:i + 2], at + i, at + i + 2) for i in range(len(run) - 1)]
+            chars += [(ch, at + i, at + i + 1) for i, ch in enumerate(run)]
+        else:
+            word = match.group(2)
+            if (previous is not None and previous.group(2)
+                    and text[previous.end():at] == "-"):
+                joined = _kept(previous.group(2) + word, True)
+                if joined is not None:
+                    words.append((joined, previous.start(), match.end()))
+            term = _kept(word, True)
+            if term is not None:
+                words.append((term, at, match.end()))
+                chars.append((term, at, match.end()))
+        previous = match
+    return words, chars
+
+
 def make_analyzer(granularity: str, stem: bool = True) -> Composable:
     analyzer = ClauseTokenizer(granularity) | FoldFilter() | StopFilter(stoplist=STOP, minsize=1)
     return analyzer | EnglishStemFilter() if stem else analyzer

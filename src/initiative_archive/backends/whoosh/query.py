@@ -42,7 +42,7 @@ from whoosh.query import (
     Wildcard,
 )
 
-from ...analysis import CHARS, STOP, WORDS, analyze, char_sequence
+from ...analysis import STOP, analyze, char_sequence, query_spans
 from ...engine import Explanation, Filters
 from ...errors import IndexMissingError, NotFoundError, QueryError
 from ...language import fold_han
@@ -293,9 +293,8 @@ def highlight_spans(text: str, query: Query) -> tuple[tuple[int, int], ...]:
     leaves = _leaves(query)
     word_terms = {leaf.text for leaf in leaves
                   if isinstance(leaf, Term) and leaf.fieldname == "text"}
-    word_tokens = _tokens(text, WORDS, "query")
+    word_tokens, char_tokens = query_spans(text)
     spans = [(s, e) for term, s, e in word_tokens if term in word_terms]
-    char_tokens = _tokens(text, CHARS)
     char_terms = {leaf.text for leaf in leaves
                   if isinstance(leaf, Term) and leaf.fieldname == "chars"}
     spans += [(s, e) for term, s, e in char_tokens if term in char_terms]
@@ -323,11 +322,6 @@ class _TokenIndex:
         return [(self.tokens[i][1], self.tokens[i + n - 1][2])
                 for i in self.where.get(words[0], ()) if self.terms[i:i + n] == words] \
             if words else []
-
-
-def _tokens(text: str, analyzer, mode: str = "") -> list[tuple[str, int, int]]:
-    return [(t.text, t.startchar, t.endchar)
-            for t in analyzer(text, chars=True, positions=True, mode=mode)]
 
 
 def _leaves(query: Query) -> list[Query]:

@@ -67,6 +67,7 @@ class RankRecords:
     def __init__(self, reader) -> None:
         self.segments = [(offset, _Segment(leaf)) for leaf, offset in reader.leaf_readers()]
         self.starts = [offset for offset, _ in self.segments]
+        self.decoded: dict[int, dict] = {}
 
     def raw(self, docnum: int) -> bytes:
         at = bisect_right(self.starts, docnum) - 1
@@ -80,16 +81,26 @@ class RankRecords:
         return run in b" " + raw[raw.rfind(b"\x1f") + 1:] + b" "
 
     def unit(self, docnum: int, score) -> dict:
-        raw = self.raw(docnum)
-        parts = raw.decode("utf-8").split(_PART) if raw else []
-        if len(parts) != 5:
-            return {"clause_id": "", "role": "", "lang": "", "ancestors": [], "tokens": (),
-                    "score": score, "docnum": docnum}
-        clause_id, role, lang, ancestors, tokens = parts
-        return {"clause_id": clause_id, "role": role, "lang": lang,
-                "ancestors": ancestors.split(_ANCESTOR) if ancestors else [],
-                "tokens": tuple(tokens.split(_TOKEN)) if tokens else (),
-                "score": score, "docnum": docnum}
+        """A fresh unit to rank (callers mark it), from the record decoded once."""
+        decoded = self.decoded.get(docnum)
+        if decoded is None:
+            if len(self.decoded) >= DECODED_RECORDS:
+                self.decoded.clear()
+            decoded = self.decoded[docnum] = _decode(self.raw(docnum))
+        return {**decoded, "score": score, "docnum": docnum}
+
+
+DECODED_RECORDS = 100_000  # records kept decoded (a few hundred bytes each)
+
+
+def _decode(raw: bytes) -> dict:
+    parts = raw.decode("utf-8").split(_PART) if raw else []
+    if len(parts) != 5:
+        return {"clause_id": "", "role": "", "lang": "", "ancestors": (), "tokens": ()}
+    clause_id, role, lang, ancestors, tokens = parts
+    return {"clause_id": clause_id, "role": role, "lang": lang,
+            "ancestors": tuple(ancestors.split(_ANCESTOR)) if ancestors else (),
+            "tokens": tuple(tokens.split(_TOKEN)) if tokens else ()}
 
 
 class _Segment:
