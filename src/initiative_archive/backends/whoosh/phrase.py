@@ -19,8 +19,8 @@ from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
 from whoosh.query import Phrase, Query, Term
 from whoosh.scoring import WeightLengthScorer
 
+from .postings import postings_weights, score_weights, term_cache
 from .rank_column import rank_records
-from .scores import postings_weights, score_weights, term_cache
 
 FIELD = "chars"  # the field whose terms the rank column's tokens are
 

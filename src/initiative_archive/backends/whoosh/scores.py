@@ -2,9 +2,8 @@
 
 Whoosh scores a query by walking its tree of matchers one clause at a time, several Python
 calls per clause and per word; a word found in thousands of clauses cost a word query most of
-its time. Here the same matcher tree is read whole: each word's postings a block at a time,
-scored in one pass with Whoosh's own BM25F arithmetic (the same operations in the same order,
-so the same floats), and combined node by node as Whoosh's matchers combine them: a union adds
+its time. Here the same matcher tree is read whole: each word's postings read and scored in
+one pass (postings.py), and combined node by node as Whoosh's matchers combine them: a union adds
 the scores of the sides that match, an intersection adds both, AND NOT keeps the left's.
 
 One difference is deliberate: Whoosh's ``DisjunctionMaxMatcher`` compares the current score of
@@ -15,9 +14,6 @@ best of the sides that match it. A tree with any other kind of matcher is left t
 """
 
 from __future__ import annotations
-
-import threading
-from collections import OrderedDict
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
@@ -34,14 +30,8 @@ from whoosh.matching import (
     WrappingMatcher,
 )
 from whoosh.query import DisjunctionMax
-from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
-from whoosh.util.numeric import byte_to_length
 
-_LENGTH = [byte_to_length(b) for b in range(256)]  # a length column's byte -> the length
-
-
-class Unsupported(Exception):
-    """A matcher this module does not read: the query is left to Whoosh."""
+from .postings import Unsupported, postings_weights, score_weights, term_cache
 
 
 def all_scores(searcher, query, check=lambda: None) -> dict[int, float] | None:
@@ -118,34 +108,6 @@ class _Segment:
                               lambda: score_weights(self.reader, m, postings_weights(m)))
 
 
-def score_weights(reader, m, weights: dict[int, float]) -> dict[int, float]:
-    """docnum -> score of the postings ``weights`` of the term of leaf matcher ``m`` (of a
-    segment of ``reader``), as ``m.score()`` would score each."""
-    scorer = m._scorer if type(m) is ListMatcher else m.scorer
-    lengths = _length_bytes(reader, m._term[0]) if m._term is not None else None
-    if type(scorer) is BM25FScorer and lengths is not None:
-        # bm25() of whoosh.scoring: the same operations in the same order
-        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-        k1_plus_1, one_minus_b = k1 + 1, 1 - b
-        return {d: idf * ((w * k1_plus_1)
-                          / (w + k1 * (one_minus_b + b * _LENGTH[lengths[d]] / avgfl)))
-                for d, w in weights.items()}
-    if type(scorer) is WeightScorer:  # a field without lengths: the weight is the score
-        return weights
-    if isinstance(scorer, WeightLengthScorer):
-        return {d: scorer._score(w, scorer.dfl(d)) for d, w in weights.items()}
-    raise Unsupported(type(scorer).__name__)
-
-
-def _length_bytes(reader, fieldname: str) -> bytes | None:
-    """A segment's length column of a field, when store.py holds it in memory
-    (``_Lengths``)."""
-    perdoc = getattr(reader, "_perdoc", None)
-    column = getattr(perdoc, "_readers", {}).get(f"_{fieldname}_len")
-    data = getattr(column, "data", None)
-    return data if isinstance(data, bytes) else None
-
-
 def _union(a: dict, b: dict) -> dict:
     out = dict(a)
     for d, s in b.items():
@@ -167,66 +129,6 @@ _BINARY = {
     AndNotMatcher: lambda a, b: {d: s for d, s in a.items() if d not in b},
     AndMaybeMatcher: lambda a, b: {d: s + b[d] if d in b else s for d, s in a.items()},
 }
-
-
-CACHED_POSTINGS = 1_000_000  # a term's postings cost a query ~1 µs each to read and score
-
-
-class TermCache:
-    """What was read of a term's postings (its scores, or its weights), kept for the queries
-    that follow while the index stays open: saved searches and concepts share many words.
-    The least recently used go past ``CACHED_POSTINGS`` postings held. What it holds is never
-    changed by those who read it."""
-
-    def __init__(self) -> None:
-        self.items: OrderedDict[tuple, dict] = OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple, make) -> dict:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-                return found
-        found = make()
-        with self.lock:
-            if key not in self.items:
-                self.items[key] = found
-                self.size += len(found)
-            while self.size > CACHED_POSTINGS and len(self.items) > 1:
-                _, old = self.items.popitem(last=False)
-                self.size -= len(old)
-        return found
-
-
-def term_cache(searcher) -> TermCache:
-    """The term cache of the open index ``searcher`` (or one of its segments) belongs to."""
-    top = searcher.get_parent().reader()
-    cache = top.__dict__.get("_term_cache")
-    if cache is None:
-        cache = top.__dict__.setdefault("_term_cache", TermCache())
-    return cache
-
-
-def postings_weights(m) -> dict[int, float]:
-    """docnum -> weight of every posting of a term (a ``W3LeafMatcher``, read from its first
-    block a block at a time and used up, or an inlined ``ListMatcher``), however far the
-    matcher had read."""
-    if type(m) is ListMatcher:
-        if m._all_weights:
-            return dict.fromkeys(m._ids, m._all_weights)
-        if not m._weights:
-            return dict.fromkeys(m._ids, 1.0)
-        return dict(zip(m._ids, m._weights, strict=True))
-    m.reset()
-    found: dict[int, float] = {}
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        found.update(zip(m._ids, m._weights, strict=True))
-        m._next_block()
-    return found
 
 
 class BestVariant(DisjunctionMax):
