@@ -158,3 +158,20 @@ def test_cached_glossary_is_the_yaml(tmp_path, monkeypatch):
     finally:
         glossary.load_glossary.cache_clear()
         cachedir.user_cache_dir.cache_clear()
+
+
+def test_front_matter_written_by_libyaml_is_what_pyyaml_writes(shipped):
+    """``dump_yaml`` (libyaml's emitter, for ingest's speed) writes every shipped document's
+    front matter byte for byte as ``yaml.safe_dump`` does; data that would not read back the
+    same (a tuple) is written by PyYAML's emitter."""
+    import yaml
+
+    from initiative_archive.yaml_text import dump_yaml
+
+    options = {"allow_unicode": True, "sort_keys": False, "width": 100}
+    for doc in shipped.documents():
+        assert dump_yaml(doc.front_matter(), **options) == yaml.safe_dump(doc.front_matter(),
+                                                                          **options)
+    for odd in ({"title": "«引号» \u2028 line\u0085next\ttab", "n": 3, "date": "2012-10-23"},
+                {"pair": ("a", "b")}):
+        assert dump_yaml(odd, **options) == yaml.safe_dump(odd, **options)

@@ -189,9 +189,9 @@ def document_from_text(text: str, where: str, fallback: dict[str, Any] | None = 
 
 def render_document(doc: Document) -> str:
     """The corpus file for a document: front matter, a blank line, the body."""
-    import yaml
+    from .yaml_text import dump_yaml
 
-    front = yaml.safe_dump(doc.front_matter(), allow_unicode=True, sort_keys=False, width=100)
+    front = dump_yaml(doc.front_matter(), allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{front}---\n\n{doc.body.strip(chr(10))}\n"
 
 

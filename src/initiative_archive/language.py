@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-_LATIN_RE = re.compile(r"[A-Za-z]")
+_LATIN_RUN_RE = re.compile(r"[A-Za-z]+")
 
 
 def is_han(ch: str) -> bool:
@@ -108,7 +108,7 @@ def name_key(name: str) -> str:
 def detect_lang(text: str) -> str:
     """``en``, ``zh-Hans`` or ``zh-Hant`` (BCP 47) by script; ``und`` for text with neither."""
     han = han_re().findall(text)
-    latin = len(_LATIN_RE.findall(text))
+    latin = sum(map(len, _LATIN_RUN_RE.findall(text)))
     if not han and not latin:
         return "und"
     if len(han) * 2 < latin:
@@ -120,8 +120,8 @@ def detect_lang(text: str) -> str:
 def clause_lang(text: str, doc_lang: str) -> str:
     """A clause is in its document's language unless its script plainly says otherwise (an
     English report with a Chinese heading)."""
-    han = len(han_re().findall(text))
-    latin = len(_LATIN_RE.findall(text))
+    han = sum(map(len, han_run_re().findall(text)))  # counted by runs: a list of every
+    latin = sum(map(len, _LATIN_RUN_RE.findall(text)))  # character cost ingest 0.1 s at 10k
     if doc_lang.startswith("zh") and latin > 2 * han:
         return "en"
     if not doc_lang.startswith("zh") and han * 2 > latin and han:

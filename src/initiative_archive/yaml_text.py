@@ -40,3 +40,20 @@ def yaml_events(text: str) -> Iterator[Any]:
         yield from yaml.parse(text)
         return
     yield from events
+
+
+def dump_yaml(data: Any, **options: Any) -> str:
+    """``yaml.safe_dump(data, **options)`` written by libyaml's emitter (a fifth of the time:
+    an ingest writes every document's front matter), which writes what PyYAML's writes; the
+    Python emitter's text where libyaml's does not read back as ``data``."""
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", None)
+    if dumper is not None:
+        try:
+            text = yaml.dump(data, Dumper=dumper, **options)
+            if load_yaml(text) == data:
+                return text
+        except (yaml.YAMLError, UnicodeError, ValueError):
+            pass
+    return yaml.safe_dump(data, **options)
