@@ -120,10 +120,16 @@ def detect_lang(text: str) -> str:
 def clause_lang(text: str, doc_lang: str) -> str:
     """A clause is in its document's language unless its script plainly says otherwise (an
     English report with a Chinese heading)."""
-    han = sum(map(len, han_run_re().findall(text)))  # counted by runs: a list of every
-    latin = sum(map(len, _LATIN_RUN_RE.findall(text)))  # character cost ingest 0.1 s at 10k
-    if doc_lang.startswith("zh") and latin > 2 * han:
+    han = sum(map(len, han_run_re().findall(text)))  # by runs, not a list of characters
+    chinese = doc_lang.startswith("zh")
+    # where the Latin letters (which cost more to count) cannot change the answer
+    if not chinese and not han:
+        return doc_lang
+    if chinese and len(text) - han <= 2 * han:
+        return doc_lang
+    latin = sum(map(len, _LATIN_RUN_RE.findall(text)))
+    if chinese and latin > 2 * han:
         return "en"
-    if not doc_lang.startswith("zh") and han * 2 > latin and han:
+    if not chinese and han * 2 > latin:
         return detect_lang(text)
     return doc_lang
