@@ -94,19 +94,25 @@ QUERIES = ["cooperation", "digital libraries", "图书馆 合作", "资源共享
            '"exchange of publications" OR 交流']
 
 
+def _as_searched(searcher, text: str):
+    """The query a search of ``text`` runs: parsed, then checked against the index."""
+    from initiative_archive.backends.whoosh.query import Budget, budget_query, parse_query
+    from initiative_archive.query_limits import DEFAULT_LIMITS
+
+    return budget_query(parse_query(text, searcher.schema), searcher.reader(), DEFAULT_LIMITS,
+                        Budget(30))
+
+
 def _whoosh_scores(searcher, query) -> dict[int, float]:
     return {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
 
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_a_query_scored_whole_scores_every_clause_as_whoosh_does(shipped, text):
-    from initiative_archive.backends.whoosh.query import Budget, budget_query, parse_query
     from initiative_archive.backends.whoosh.scores import all_scores
-    from initiative_archive.query_limits import DEFAULT_LIMITS
 
     searcher = shipped.engine.session.searcher()
-    query = budget_query(parse_query(text, searcher.schema), searcher.reader(),
-                         DEFAULT_LIMITS, Budget(30))
+    query = _as_searched(searcher, text)
     ours = all_scores(searcher, query)
     if ours is None:  # a matcher it leaves to Whoosh (NOT alone, wildcards)
         assert text in ("librari* NOT digital",)
@@ -133,7 +139,6 @@ def test_a_concepts_variants_score_as_the_best_plus_a_share_of_the_others(shippe
 
 
 def test_scores_skip_the_clauses_an_update_deleted(tmp_path):
-    from initiative_archive.backends.whoosh.query import parse_query
     from initiative_archive.backends.whoosh.scores import all_scores
 
     corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012"])
@@ -146,7 +151,7 @@ def test_scores_skip_the_clauses_an_update_deleted(tmp_path):
     searcher = archive.engine.session.searcher()
     assert any(r.has_deletions() for r, _ in searcher.reader().leaf_readers())
     for text in ("library cooperation", "archive", "图书馆", '"digital library"'):
-        query = parse_query(text, searcher.schema)
+        query = _as_searched(searcher, text)
         assert all_scores(searcher, query) == _whoosh_scores(searcher, query), text
 
 
@@ -156,7 +161,6 @@ def test_what_one_query_read_of_a_word_does_not_cut_short_the_next(tmp_path):
     words' postings are read (and kept) whole all the same."""
     from whoosh.query import Or, Term
 
-    from initiative_archive.backends.whoosh.query import parse_query
     from initiative_archive.backends.whoosh.scores import all_scores
 
     corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012",
@@ -164,7 +168,7 @@ def test_what_one_query_read_of_a_word_does_not_cut_short_the_next(tmp_path):
     archive = Archive(corpus, tmp_path / "index")
     archive.index()
     searcher = archive.engine.session.searcher()
-    sequence = [parse_query(t, searcher.schema) for t in
+    sequence = [_as_searched(searcher, t) for t in
                 ("library AND cooperation", "cooperation", "library", "资源 OR 共享 OR 服务",
                  "共享", '"公共图书馆" AND 服务', "服务")]
     sequence.append(Or([Term("text", "librari", boost=2.5), Term("text", "cooper", boost=0.5),

@@ -71,10 +71,15 @@ def _tree_sum(scores: list[dict[int, float]], ids: list[int]) -> dict[int, float
 
 
 def token_phrases(query: Query) -> Query:
-    """``query`` with each exact phrase of the ``chars`` field as a ``TokenPhrase``."""
-    if type(query) is Phrase and query.fieldname == FIELD and query.slop == 1:
+    """``query`` with each exact phrase of the ``chars`` field as a ``TokenPhrase`` (a query
+    without one is returned as it is)."""
+    if not any(_exact(leaf) for leaf in query.leaves()):
+        return query
+    if _exact(query):
         return TokenPhrase(query.fieldname, query.words, slop=1, boost=query.boost,
                            char_ranges=query.char_ranges)
-    if query.is_leaf():
-        return query
     return query.apply(token_phrases)
+
+
+def _exact(query: Query) -> bool:
+    return type(query) is Phrase and query.fieldname == FIELD and query.slop == 1

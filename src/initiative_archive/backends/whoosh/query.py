@@ -57,7 +57,7 @@ from .store import DAMAGE
 TRANSLATION_DEPTH = 50  # clauses found through the glossary read even below the rank depth
 # a concept's other variants a clause states add this share of their scores to its best one
 # (Lucene's dis_max tie breaker, at the value Elasticsearch's multi_match examples use; 0.3
-# and 0.5 scored alike on bench/relevance.json, 0 to 0.2 lower: see the issue 13 note)
+# and 0.5 scored alike on bench/relevance.json, 0 to 0.2 lower: see CHANGELOG.md)
 CONCEPT_TIEBREAK = 0.3
 MAX_SUGGESTED_WORDS = 12  # 'did you mean' looks at this many distinct words at most
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
