@@ -19,12 +19,12 @@ shipped user dictionary, and never logs to the terminal.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 
 from whoosh.analysis import Composable, Filter, StopFilter, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
@@ -32,10 +32,12 @@ from whoosh.lang.porter import stem as porter_stem
 
 from .cachedir import user_cache_dir as jieba_cache_dir
 from .language import HAN, fold_han, is_han
+from .package_data import shipped_bytes
 from .spelling import american
 
 #: Bumped whenever analysis changes what is indexed: an index of another version is rebuilt.
 ANALYSIS_VERSION = 5
+USERDICT = "data/userdict.txt"  # jieba's user dictionary: the domain's words
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +47,6 @@ def analysis_fingerprint() -> str:
     versions are read from the installed metadata without importing importlib.metadata or
     the packages (see ``installed_version``)."""
     import hashlib
-    import os
 
     from .config import installed_version
 
@@ -53,12 +54,7 @@ def analysis_fingerprint() -> str:
         found = installed_version(name)
         return "none" if found is None else found
 
-    try:  # beside this module; importlib.resources's readers cost a search ~3 ms to import
-        with open(os.path.join(os.path.dirname(__file__), "data", "userdict.txt"), "rb") as f:
-            userdict = f.read()
-    except OSError:  # an install that is not plain files (a zip)
-        userdict = resources.files("initiative_archive").joinpath("data/userdict.txt").read_bytes()
-    digest = hashlib.sha256(userdict).hexdigest()[:8]
+    digest = hashlib.sha256(shipped_bytes(USERDICT)).hexdigest()[:8]
     return (f"whoosh-{version('whoosh3')}.jieba-{version('jieba')}.opencc-{version('opencc')}"
             f".dict-{digest}")
 
@@ -79,9 +75,7 @@ def jieba_tokenizer():
     segmenter.tmp_dir, segmenter.cache_file = jieba_cache_dir(), "jieba.cache"
     if not _load_jieba_cache(segmenter, jieba.DEFAULT_DICT):
         segmenter.initialize()  # builds the dictionary and writes the cache
-    userdict = resources.files("initiative_archive").joinpath("data/userdict.txt")
-    with resources.as_file(userdict) as path, open(path, "rb") as handle:
-        segmenter.load_userdict(handle)  # given a path, jieba leaves the file open
+    segmenter.load_userdict(io.BytesIO(shipped_bytes(USERDICT)))
     return segmenter
 
 
@@ -130,6 +124,16 @@ def han_pieces(run: str, granularity: str, mode: str = "") -> Iterator[tuple[str
             yield run[i:i + 2], i, i + 2
 
 
+def hyphen_compound(value: str, previous, match) -> str | None:
+    """Two Latin words joined by a hyphen (``previous`` and ``match`` of ``_TOKEN_RE`` in
+    ``value``), as one word for the ``words`` field: so that interlibrary finds
+    inter-library, and inter-library finds interlibrary."""
+    if (previous is None or not previous.group(2) or not match.group(2)
+            or value[previous.end():match.start()] != "-"):
+        return None
+    return previous.group(2) + match.group(2)
+
+
 class ClauseTokenizer(Tokenizer):
     """Han runs through jieba (or per character), everything else as words."""
 
@@ -159,7 +163,8 @@ class ClauseTokenizer(Tokenizer):
                 pieces = han_pieces(fold_han(match.group(1)), self.granularity, mode)
             else:
                 pieces = iter([(match.group(2), 0, len(match.group(2)))])
-                joined = self._compound(value, previous, match)
+                joined = (hyphen_compound(value, previous, match)
+                          if self.granularity == "words" else None)
                 if joined is not None:  # inter-library also as interlibrary, between the two
                     token.text, token.boost, token.stopped = joined, 1.0, False
                     if keeporiginal:
@@ -185,14 +190,6 @@ class ClauseTokenizer(Tokenizer):
                     token.startchar = start_char + match.start() + start
                     token.endchar = start_char + match.start() + end
                 yield token
-
-    def _compound(self, value: str, previous, match) -> str | None:
-        """Two Latin words joined by a hyphen, as one word (``words`` only): so that
-        interlibrary finds inter-library, and inter-library finds interlibrary."""
-        if (self.granularity != "words" or previous is None or not previous.group(2)
-                or value[previous.end():match.start()] != "-"):
-            return None
-        return previous.group(2) + match.group(2)
 
     @staticmethod
     def _whole(token, value, positions, chars, keeporiginal, start_pos, start_char):
@@ -298,19 +295,14 @@ def query_spans(text: str) -> tuple[list[tuple[str, int, int]], list[tuple[str, 
         run = match.group(1)
         if run:
             run = fold_han(run)
-            if len(run) == 1:
-                words.append((run, at, at + 1))
-            else:
-                words += [(run[i:i + 2], at + i, at + i + 2) for i in range(len(run) - 1)]
-            chars += [(ch, at + i, at + i + 1) for i, ch in enumerate(run)]
+            words += [(w, at + s, at + e) for w, s, e in han_pieces(run, "words", "query")]
+            chars += [(ch, at + s, at + e) for ch, s, e in han_pieces(run, "chars")]
         else:
-            word = match.group(2)
-            if (previous is not None and previous.group(2)
-                    and text[previous.end():at] == "-"):
-                joined = _kept(previous.group(2) + word, True)
-                if joined is not None:
-                    words.append((joined, previous.start(), match.end()))
-            term = _kept(word, True)
+            compound = hyphen_compound(text, previous, match)
+            joined = _kept(compound, True) if compound is not None else None
+            if joined is not None:
+                words.append((joined, previous.start(), match.end()))
+            term = _kept(match.group(2), True)
             if term is not None:
                 words.append((term, at, match.end()))
                 chars.append((term, at, match.end()))
@@ -370,9 +362,9 @@ def indexed_terms(value: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
             chars += [_kept(ch, True) for ch in run]
         else:
             word = match.group(2)
-            if (previous is not None and previous.group(2)
-                    and value[previous.end():match.start()] == "-"):
-                words.append(_kept(previous.group(2) + word, True))
+            joined = hyphen_compound(value, previous, match)
+            if joined is not None:
+                words.append(_kept(joined, True))
             term = _kept(word, True)
             words.append(term)
             chars.append(term)

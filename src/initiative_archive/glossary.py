@@ -35,10 +35,10 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from .language import fold_han, han_re, is_han
+from .package_data import shipped_bytes
 from .spelling import american
 
 GLOSSARY_RESOURCE = "data/glossary.yaml"
@@ -296,10 +296,7 @@ def load_glossary() -> Glossary:
     the YAML's hash, and read from there (a few milliseconds) while the YAML is unchanged.
     The cache keeps the English variants' word sequences too (their spelling and plural
     folding cost a cold search ~10 ms); its key covers the code that makes them."""
-    try:  # beside this module; importlib.resources's readers cost a search ~3 ms to import
-        raw = (Path(__file__).parent / GLOSSARY_RESOURCE).read_bytes()
-    except OSError:  # an install that is not plain files (a zip)
-        raw = resources.files("initiative_archive").joinpath(GLOSSARY_RESOURCE).read_bytes()
+    raw = shipped_bytes(GLOSSARY_RESOURCE)
     from . import __version__
 
     code = b"".join(_source(name) for name in ("glossary.py", "spelling.py"))

@@ -350,10 +350,7 @@ def _check_names(doc: Document, existing: dict[str, Document]) -> None:
     for other in existing.values():
         if other.id == doc.id:
             continue
-        # Only an alias can clash: a pair without one needs no names keyed (most documents
-        # have none, and keying every archived name again for each new document is slow).
-        clash = ((doc.aliases and name_clash(doc, other))
-                 or (other.aliases and name_clash(other, doc)))
+        clash = name_clash(doc, other) or name_clash(other, doc)
         if clash:
             raise IngestError(f"{clash}: the names of two documents would collide",
                               "choose another alias")

@@ -88,7 +88,11 @@ def _near(wanted: str, keyed: list[tuple[T, list[str]]], ident: Callable[[T], st
 
 def name_clash(doc, other) -> str:
     """'' or what makes one of ``doc``'s aliases a name of ``other`` (its id, title, alias):
-    ``show``, ``cite`` and ``--doc`` by that name would land on the wrong document."""
+    ``show``, ``cite`` and ``--doc`` by that name would land on the wrong document. Most
+    documents have no alias: then ``other``'s names are never keyed (ingest and ``check``
+    compare every pair of documents)."""
+    if not doc.aliases:
+        return ""
     names = {name_key(n) for n in other.names()}
     for alias in doc.aliases:
         if name_key(alias) in names:

@@ -50,7 +50,7 @@ def query_shape(text: str, known: Callable[[str], bool]) -> QueryShape | None:
     or no words). ``known(word)`` says whether a Chinese word is in the index's vocabulary."""
     if not is_plain(text):
         return None
-    tokens = tuple(_tokens(text))
+    tokens = char_sequence(text)
     if not tokens:
         return None
     words: list[tuple[str, ...]] = []
@@ -90,10 +90,6 @@ def rank_key(shape: QueryShape, tokens: tuple[str, ...]) -> tuple[str, int]:
         return "some", held
     limit = 2 * len(shape.tokens) + NEAR_SLACK
     return ("near" if _window(places) <= limit else "all"), held
-
-
-def _tokens(text: str) -> list[str]:
-    return list(char_sequence(text))
 
 
 def contiguous(query: tuple[str, ...], tokens) -> bool:

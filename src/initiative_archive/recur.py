@@ -32,18 +32,17 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from .analysis import STOP, english_stem
-from .language import HAN, fold_han
+from .language import fold_han, han_run_re
 from .model import Clause, Document
+from .package_data import shipped_bytes
 
 if TYPE_CHECKING:
     from .embedding import Progress
 
 COMPARED_ROLES = ("preamble", "operative", "closing")
-_HAN_RUN = re.compile(f"[{HAN}]+")
 _WORD = re.compile(r"[A-Za-z]+")
 
 ConceptFinder = Callable[[str], Iterable[str]]
@@ -80,7 +79,7 @@ class Recurrence:
 
 
 def script_of(text: str) -> str:
-    han = sum(len(run) for run in _HAN_RUN.findall(text))
+    han = sum(len(run) for run in han_run_re().findall(text))
     return "zh" if han * 2 >= len(_WORD.findall(text)) and han else "en"
 
 
@@ -88,7 +87,7 @@ def wording(text: str, script: str) -> frozenset[str]:
     """Chinese character bigrams, or English stems without stop words."""
     if script == "zh":
         grams = set()
-        for run in _HAN_RUN.findall(fold_han(text)):
+        for run in han_run_re().findall(fold_han(text)):
             grams.update(run[i:i + 2] for i in range(len(run) - 1))
         return frozenset(grams)
     words = (w.lower() for w in _WORD.findall(text))
@@ -230,8 +229,7 @@ def features(a: Profile, b: Profile, meaning: Meaning | None = None) -> dict[str
 @lru_cache(maxsize=1)
 def model() -> dict:
     """The learned weights and thresholds (bench/recur_train.py writes them)."""
-    path = resources.files("initiative_archive").joinpath("data/recur_model.json")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(shipped_bytes("data/recur_model.json").decode("utf-8"))
 
 
 def similarity(a: Profile, b: Profile, meaning: Meaning | None = None

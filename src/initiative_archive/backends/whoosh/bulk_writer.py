@@ -91,6 +91,8 @@ class _WorkerWriter(SegmentWriter):
     def __init__(self, ix, limitmb: int = 128, **options) -> None:
         super().__init__(ix, limitmb=limitmb, **options)
         self.schema = prepared_schema(self.schema)
+        # spelling or vector fields, which add_document below does not write: Whoosh's way
+        self._whoosh_adds = any(f.separate_spelling() or f.vector for f in self.schema)
         self.pool = _TermPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 
     def per_document_reader(self):
@@ -100,10 +102,10 @@ class _WorkerWriter(SegmentWriter):
         """Whoosh's ``add_document``, with each field's postings handed to the pool in one
         call rather than one call a posting (a schema with spelling or vector fields, which
         this does not write, goes Whoosh's way)."""
-        schema = self.schema
-        if any(f.separate_spelling() or f.vector for f in schema):
+        if self._whoosh_adds:
             super().add_document(**fields)
             return
+        schema = self.schema
         self._check_state()
         perdocwriter, docnum = self.perdocwriter, self.docnum
         docboost = self._doc_boost(fields)
@@ -163,9 +165,10 @@ def _write_by_term(writer, schema: Schema, lengths, terms) -> None:
             block_writer(writer._postwriter)
             length = lengths.doc_field_length_reader(fieldname) if lengths else _no_length
             current = fieldname
-        postings = [p for p in postings if p[2] != -1]  # -1: a spelling word, not a posting
-        if not postings:
-            continue
+        if postings[0][2] == -1:  # spelling words (document -1) sort first: not postings
+            postings = [p for p in postings if p[2] != -1]
+            if not postings:
+                continue
         writer.start_term(text)
         _add_by_block(writer._postwriter, postings, length)
         writer.finish_term()
@@ -276,7 +279,7 @@ class _TermPool(PostingPool):
         terms, self.terms = self.terms, {}
         for key in sorted(terms):
             postings = terms[key]
-            postings.sort()  # in order already (ascending documents): a check, in effect
+            postings.sort()  # mostly in order already (documents ascend), save spelling words
             yield key, postings
 
     def _in_order(self) -> list[tuple]:

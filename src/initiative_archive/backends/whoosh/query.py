@@ -28,7 +28,6 @@ from whoosh import qparser
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 from whoosh.query import (
     And,
-    DisjunctionMax,
     Every,
     MultiTerm,
     Not,
@@ -735,10 +734,10 @@ def _collected(searcher, query: Query, allow: set[int] | None, hidden: set[int],
 
 def _disjunct_terms(query: Query) -> list[Term] | None:
     """The words of a query that matches a clause holding any one of them (a word, or words
-    under OR and DisMax), or None for any other query."""
+    under OR), or None for any other query."""
     if type(query) is Term:
         return [query]
-    if type(query) in (Or, DisjunctionMax) and not getattr(query, "minmatch", 0):
+    if type(query) is Or and not query.minmatch:
         parts = [_disjunct_terms(child) for child in query.children()]
         if all(p is not None for p in parts):
             return [t for p in parts for t in p]

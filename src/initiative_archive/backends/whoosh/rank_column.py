@@ -65,7 +65,7 @@ class RankRecords:
     thousands, where a read apiece cost more than the rest of the query."""
 
     def __init__(self, reader) -> None:
-        self.segments = [(offset, _Segment(leaf)) for leaf, offset in reader.leaf_readers()]
+        self.segments = [(offset, _segment(leaf)) for leaf, offset in reader.leaf_readers()]
         self.starts = [offset for offset, _ in self.segments]
         self.decoded: dict[int, dict] = {}
 
@@ -101,6 +101,15 @@ def _decode(raw: bytes) -> dict:
     return {"clause_id": clause_id, "role": role, "lang": lang,
             "ancestors": tuple(ancestors.split(_ANCESTOR)) if ancestors else (),
             "tokens": tuple(tokens.split(_TOKEN)) if tokens else ()}
+
+
+def _segment(leaf) -> _Segment:
+    """A segment's rank column, one per segment reader: the whole index's records and a
+    phrase's (which reads a segment's) share its bytes."""
+    segment = leaf.__dict__.get("_rank_segment")
+    if segment is None:
+        segment = leaf.__dict__["_rank_segment"] = _Segment(leaf)
+    return segment
 
 
 class _Segment:

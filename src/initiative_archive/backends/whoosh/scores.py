@@ -6,11 +6,10 @@ its time. Here the same matcher tree is read whole: each word's postings read an
 one pass (postings.py), and combined node by node as Whoosh's matchers combine them: a union adds
 the scores of the sides that match, an intersection adds both, AND NOT keeps the left's.
 
-One difference is deliberate: Whoosh's ``DisjunctionMaxMatcher`` compares the current score of
-one side with the score of whatever clause the other side is on (not necessarily the same), and
-drops every remaining clause of one side once the other runs out; here a clause's score is the
-best of the sides that match it. A tree with any other kind of matcher is left to Whoosh
-(``None``).
+A tree with any other kind of matcher is left to Whoosh (``None``). A concept's variants are
+not Whoosh's ``DisjunctionMax`` but ``BestVariant``: Whoosh's ``DisjunctionMaxMatcher`` compares
+one side's score for the current clause with the other side's for whatever clause it stands
+on, and drops every remaining clause of one side once the other runs out.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from whoosh.matching import (
     AndMaybeMatcher,
     AndNotMatcher,
     ArrayUnionMatcher,
-    DisjunctionMaxMatcher,
     FilterMatcher,
     IntersectionMatcher,
     ListMatcher,
@@ -115,16 +113,8 @@ def _union(a: dict, b: dict) -> dict:
     return out
 
 
-def _best(a: dict, b: dict) -> dict:
-    out = dict(a)
-    for d, s in b.items():
-        out[d] = max(out[d], s) if d in out else s
-    return out
-
-
 _BINARY = {
     UnionMatcher: _union,
-    DisjunctionMaxMatcher: _best,
     IntersectionMatcher: lambda a, b: {d: s + b[d] for d, s in a.items() if d in b},
     AndNotMatcher: lambda a, b: {d: s for d, s in a.items() if d not in b},
     AndMaybeMatcher: lambda a, b: {d: s + b[d] if d in b else s for d, s in a.items()},
