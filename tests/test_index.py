@@ -11,8 +11,9 @@ import pytest
 from conftest import copy_corpus
 
 from initiative_archive import Archive
-from initiative_archive.backends.whoosh.store import index_format
+from initiative_archive.backends.whoosh.store import _read_file_list, index_format
 from initiative_archive.errors import ArchiveBusyError
+from initiative_archive.ingest import archived_documents
 
 DOCS = ["kunming-2013", "nanning-2012", "nlc-2017-prospects"]
 
@@ -111,6 +112,44 @@ def test_a_search_reports_a_broken_file_as_a_warning(archive):
     result = archive.search("library")
     assert any("nanning-2012.md" in notice for notice in result.notices)
     assert result.total > 0
+
+
+def test_the_file_list_an_update_leaves_is_what_the_index_holds(archive):
+    """The list a search reads instead of the index is written from what the update wrote,
+    not read back from the index: it must say the same, after a build and for every kind of
+    change."""
+    store = archive.engine.store
+    built = store.open()
+    assert _read_file_list(built) == store._records_in(built)
+    edit(archive, "kunming-2013", "inter-library loan", "interlibrary lending of rare maps")
+    edit(archive, "nanning-2012", "title: Nanning", "title: [Nanning")  # refused
+    doc_path(archive, "nlc-2017-prospects").unlink()
+    doc_path(archive, "extra").write_text(
+        "---\nid: extra\ntitle: Extra\naliases: [Zebra paper]\n---\n\n1. Digitize the zebra "
+        "collection.\n", encoding="utf-8")
+    report = archive.index()
+    assert (report.added, report.changed, report.removed) == (
+        ["extra"], ["kunming-2013"], ["nlc-2017-prospects"])
+    ix = store.open()
+    listed = _read_file_list(ix)
+    assert listed == store._records_in(ix)
+    assert listed["documents/extra.md"]["doc_aliases"] == ["Zebra paper"]
+    assert "doc_aliases" not in listed["documents/nanning-2012.md"]  # it names no document now
+
+
+def test_ingest_knows_unchanged_documents_from_the_index_without_reading_them(archive,
+                                                                            monkeypatch):
+    edit(archive, "kunming-2013", "inter-library loan", "interlibrary lending of rare maps")
+    corpus = archive.corpus
+    every_file_read = archived_documents(corpus)
+    read = []
+    read_file = corpus.read_file
+    monkeypatch.setattr(corpus, "read_file", lambda path: read.append(path) or read_file(path))
+    known = archived_documents(corpus, archive.engine.indexed_files())
+    assert read == ["documents/kunming-2013.md"]  # edited since it was indexed
+    assert known == every_file_read
+    assert known["nanning-2012"].names()[:2] == ["nanning-2012", corpus.read_file(
+        "documents/nanning-2012.md").title]
 
 
 def test_two_files_claiming_one_id_keep_the_first(archive):

@@ -412,7 +412,8 @@ def ingest(paths: tuple[Path, ...], doc_id: str | None, title: str | None, date:
     limits = dataclasses.replace(_LIMITS, max_bytes=max_bytes, max_pages=max_pages,
                                  max_pdf_operations=max_pdf_operations,
                                  max_paragraphs=max_paragraphs, max_styles=max_styles)
-    outcomes = ingest_files(archive.corpus, list(paths), overrides, replace, limits)
+    outcomes = ingest_files(archive.corpus, list(paths), overrides, replace, limits,
+                            indexed=archive.engine.indexed_files)
     counts = {s: sum(1 for o in outcomes if o.status == s)
               for s in ("archived", "replaced", "unchanged", "skipped", "rejected")}
     if fmt == "json":

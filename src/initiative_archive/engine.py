@@ -95,6 +95,11 @@ class Engine(Protocol):
     def is_fresh(self, corpus: Corpus) -> bool:
         """Whether the index holds the corpus as it is now, by file stats alone."""
 
+    def indexed_files(self) -> dict[str, dict]:
+        """Corpus file -> what the index holds of it: ``file_stat`` (mtime_ns, size),
+        ``doc_id`` and ``doc_hash``, and ``doc_title`` and ``doc_aliases`` where the file could
+        be read. Empty when there is no index this version reads."""
+
     def refresh(self, corpus: Corpus, progress: Progress = quiet,
                 wait: float | None = None) -> UpdateReport:
         """Index what changed in the corpus; ``wait`` bounds the wait for another writer."""

@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,17 +235,62 @@ def _first_line_title(body: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class Archived:
+    """What a new document is checked against of one already archived: its id and names
+    (``names.name_clash``), the hash of its text (a copy under another id is refused), and
+    its file (read whole only when the new document would revise it)."""
+
+    id: str
+    title: str
+    aliases: tuple[str, ...]
+    body_hash: str
+    relpath: str
+
+    @classmethod
+    def of(cls, doc: Document, relpath: str) -> Archived:
+        return cls(doc.id, doc.title, tuple(doc.aliases), content_hash(doc.body), relpath)
+
+    def names(self) -> list[str]:
+        return [self.id, self.title, *self.aliases]
+
+
+def archived_documents(corpus: Corpus, indexed: dict[str, dict] | None = None
+                       ) -> dict[str, Archived]:
+    """Every readable document of the corpus by id (the last file wins, as in
+    ``Corpus.documents``). A file whose stat is what the index recorded (``indexed``:
+    ``Engine.indexed_files``) is known from that record; any other is read: ingesting one
+    file into an archive of thousands then reads one file, not every one."""
+    found: dict[str, Archived] = {}
+    for f in corpus.files():
+        record = (indexed or {}).get(f.relpath) or {}
+        if (tuple(record.get("file_stat") or ()) == (f.mtime_ns, f.size)
+                and isinstance(record.get("doc_aliases"), list) and record.get("doc_id")):
+            found[record["doc_id"]] = Archived(
+                record["doc_id"], str(record.get("doc_title") or ""),
+                tuple(record["doc_aliases"]), str(record.get("doc_hash") or ""), f.relpath)
+            continue
+        try:
+            doc = corpus.read_file(f.relpath)
+        except CorpusError:
+            continue  # as Corpus.documents: a file that cannot be read holds no document
+        found[doc.id] = Archived.of(doc, f.relpath)
+    return found
+
+
 def ingest_files(corpus: Corpus, paths: list[Path], overrides: Overrides,
-                 replace: bool = False, limits: Limits = DEFAULT_INGEST_LIMITS) -> list[Outcome]:
-    """Archive each file into the corpus; the caller updates the index afterwards."""
+                 replace: bool = False, limits: Limits = DEFAULT_INGEST_LIMITS,
+                 indexed: Callable[[], dict[str, dict]] | None = None) -> list[Outcome]:
+    """Archive each file into the corpus; the caller updates the index afterwards.
+    ``indexed`` gives the index's records of the corpus files (``archived_documents``)."""
     files = _candidates(paths)
     if overrides.id and len(files) > 1:
         raise IngestError("--id names one document, but several files were given",
                           "ingest them one at a time, or leave --id out")
     check_corpus_folder(corpus)
     with corpus_lock(corpus.root):
-        existing = {d.id: d for d in corpus.documents()}
-        by_hash = {content_hash(d.body): d.id for d in existing.values()}
+        existing = archived_documents(corpus, indexed() if indexed is not None else None)
+        by_hash = {d.body_hash: d.id for d in existing.values()}
         outcomes = []
         for path, refusal in files:
             if refusal:
@@ -257,7 +303,7 @@ def ingest_files(corpus: Corpus, paths: list[Path], overrides: Overrides,
 
 
 def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool, limits: Limits,
-                existing: dict[str, Document], by_hash: dict[str, str]) -> Outcome:
+                existing: dict[str, Archived], by_hash: dict[str, str]) -> Outcome:
     outcome = Outcome(printable_name(str(path)), "rejected")
     try:
         refusal = unsupported(path)
@@ -269,7 +315,8 @@ def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool,
         clauses = _clauses(corpus, doc, limits, path.name)
         outcome.doc_id, outcome.clauses = doc.id, len(clauses)
         digest = content_hash(doc.body)
-        old = existing.get(doc.id)
+        known = existing.get(doc.id)
+        old = corpus.read_file(known.relpath) if known is not None else None
         if old is not None and same_revision(old, doc):
             outcome.status = "unchanged"
             return outcome
@@ -292,7 +339,8 @@ def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool,
         outcome.reason = f"unexpected {type(exc).__name__}: {exc}"
         outcome.hint = "please report it"
         return outcome
-    existing[doc.id] = doc
+    existing[doc.id] = Archived.of(doc, corpus.path_for(doc.id).relative_to(corpus.root)
+                                   .as_posix())
     by_hash[digest] = doc.id
     outcome.status = "replaced" if old is not None else "archived"
     return outcome
@@ -344,7 +392,7 @@ def _metadata(doc: Document) -> dict[str, Any]:
     return {**front, "source": source}
 
 
-def _check_names(doc: Document, existing: dict[str, Document]) -> None:
+def _check_names(doc: Document, existing: dict[str, Archived]) -> None:
     """An alias may not be another document's name, nor a name another document's alias:
     ``show``, ``cite`` and ``--doc`` would then land on the wrong one."""
     for other in existing.values():

@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...engine import Explanation, Filters, Progress, UpdateReport, quiet
+from ...errors import IndexMissingError
 from ...model import Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
-from .store import IndexStore, ReadSession, make_schema
+from .store import IndexStore, ReadSession, index_format, make_schema
 
 
 class WhooshEngine:
@@ -33,6 +34,14 @@ class WhooshEngine:
 
     def is_fresh(self, corpus) -> bool:
         return self.store.is_fresh(corpus, self.session.indexed_files)
+
+    def indexed_files(self) -> dict[str, dict]:
+        if not self.store.exists() or self.store.format() != index_format():
+            return {}
+        try:
+            return self.session.indexed_files()
+        except IndexMissingError:
+            return {}
 
     def refresh(self, corpus, progress: Progress = quiet,
                 wait: float | None = None) -> UpdateReport:

@@ -51,7 +51,7 @@ from ...locking import LOCK_WAIT_SECONDS, file_lock
 from ...model import Document
 from .rank_column import RankColumn, rank_value
 
-SCHEMA_VERSION = 5  # 4: meeting records indexed; 5: the rank column
+SCHEMA_VERSION = 6  # 4: meeting records indexed; 5: the rank column; 6: names on file records
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
 DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
           whoosh_index.EmptyIndexError)
@@ -102,6 +102,7 @@ def make_schema() -> Schema:
         clause_id=ID(stored=True),
         doc_id=ID(stored=True),
         doc_title=STORED,
+        doc_aliases=STORED,  # on a file's record, with doc_title: what ingest checks names by
         title=TEXT(analyzer=WORDS),
         date=ID(stored=True),
         lang=ID(stored=True),
@@ -256,13 +257,15 @@ class IndexStore:
             raise IndexMissingError(f"the index in {self.root} is damaged ({exc})",
                                     "run 'initiative-archive index --rebuild'") from None
 
-    def _list_files(self, gen: Path) -> None:
+    def _list_files(self, gen: Path, records: dict[str, dict] | None = None) -> None:
         """Leave beside a committed version of the index the records of the files it holds,
         so that a search sees whether the corpus changed without reading the index. Named by
-        Whoosh's generation, so a list never describes another version."""
+        Whoosh's generation, so a list never describes another version. ``records`` are those
+        the writer wrote and kept, which the index holds; else they are read from it."""
         ix = open_generation(str(gen))
         number = ix.latest_generation()
-        records = self._records_in(ix)
+        if records is None:
+            records = self._records_in(ix)
         try:
             write_atomic(gen / f"FILES-{number}.json", json.dumps(records).encode("utf-8"))
         except OSError:
@@ -388,6 +391,7 @@ class IndexStore:
         ix = whoosh_index.create_in(str(gen), make_schema())
         files = indexed_files(corpus)
         owners: dict[str, str] = {}
+        records: dict[str, dict] = {}
         with _bulk_writer(ix, len(files)) as writer:
             for n, f in enumerate(files, 1):
                 progress(f"indexing {f.relpath} ({n}/{len(files)})")
@@ -396,12 +400,12 @@ class IndexStore:
                     _claim(owners, doc, f.relpath)
                 except CorpusError as exc:
                     report.problems.append(exc)
-                    _refused(writer, f, None)
+                    records[f.relpath] = _refused(writer, f, None)
                     continue
-                self._add(writer, corpus, doc, f)
+                records[f.relpath] = self._add(writer, corpus, doc, f)
                 report.added.append(doc.id)
         (gen / "FORMAT").write_text(json.dumps({"format": index_format(), "built_by": __version__}))
-        self._list_files(gen)
+        self._list_files(gen, records)
         _fsync_tree(gen)
         return report
 
@@ -462,6 +466,7 @@ class IndexStore:
         stale = {f.relpath for f in changed} | set(gone)
         owners = {r["doc_id"]: path for path, r in indexed.items()
                   if path not in stale and r.get("doc_id")}
+        records = dict(indexed)  # what the index will hold: the list left beside it
         writer = _bulk_writer(ix, len(changed))
         try:
             for f in changed:
@@ -471,10 +476,10 @@ class IndexStore:
                     _claim(owners, doc, f.relpath)
                 except CorpusError as exc:
                     report.problems.append(exc)  # keep what the index had for this file
-                    _refused(writer, f, old)
+                    records[f.relpath] = _refused(writer, f, old)
                     continue
                 writer.delete_by_term("file", f.relpath)
-                self._add(writer, corpus, doc, f)
+                records[f.relpath] = self._add(writer, corpus, doc, f)
                 if old is None or not old.get("doc_id"):
                     report.added.append(doc.id)
                 elif old.get("doc_hash") != content_hash(doc.body) or old.get("doc_id") != doc.id:
@@ -485,21 +490,24 @@ class IndexStore:
             for relpath in gone:
                 writer.delete_by_term("file", relpath)
                 report.removed.append(indexed[relpath].get("doc_id") or relpath)
+                records.pop(relpath, None)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
-        self._list_files(Path(os.path.realpath(self.live)))
+        self._list_files(Path(os.path.realpath(self.live)), records)
         return report
 
     @staticmethod
-    def _add(writer, corpus: Corpus, doc: Document, f: CorpusFile) -> None:
-        writer.add_document(
-            key=f"document:{f.relpath}", record="document", file=f.relpath,
-            file_stat=[f.mtime_ns, f.size], doc_hash=content_hash(doc.body), doc_id=doc.id,
-        )
-        for record in clause_records(doc, corpus, f.relpath):
-            writer.add_document(**record)
+    def _add(writer, corpus: Corpus, doc: Document, f: CorpusFile) -> dict:
+        """Index a document's file record and its clauses; returns the file record."""
+        record = {"key": f"document:{f.relpath}", "record": "document", "file": f.relpath,
+                  "file_stat": [f.mtime_ns, f.size], "doc_hash": content_hash(doc.body),
+                  "doc_id": doc.id, "doc_title": doc.title, "doc_aliases": list(doc.aliases)}
+        writer.add_document(**record)
+        for clause in clause_records(doc, corpus, f.relpath):
+            writer.add_document(**clause)
+        return record
 
     def _swap(self, gen: Path) -> str:
         """Point ``live`` at ``gen`` with one rename; returns the generation it pointed at."""
@@ -587,13 +595,15 @@ def _looks_ours(path: Path) -> bool:
     return False
 
 
-def _refused(writer, f: CorpusFile, old: dict | None) -> None:
+def _refused(writer, f: CorpusFile, old: dict | None) -> dict:
     """Remember a file that could not be read, with its stat, so it is not read again until
-    it changes; what the index had from it before stays."""
-    writer.update_document(
-        key=f"document:{f.relpath}", record="document", file=f.relpath,
-        file_stat=[f.mtime_ns, f.size], doc_hash=(old or {}).get("doc_hash", ""),
-        doc_id=(old or {}).get("doc_id", ""))
+    it changes; what the index had from it before stays. Returns the record (no names: a
+    file that cannot be read names no document)."""
+    record = {"key": f"document:{f.relpath}", "record": "document", "file": f.relpath,
+              "file_stat": [f.mtime_ns, f.size], "doc_hash": (old or {}).get("doc_hash", ""),
+              "doc_id": (old or {}).get("doc_id", "")}
+    writer.update_document(**record)
+    return record
 
 
 def _bulk_writer(ix, files: int):
