@@ -487,41 +487,69 @@ def _author_text(doc: Document) -> str:
     return str(doc.meta.get("author") or doc.issuer or "")
 
 
-def bibtex(target: Citable) -> str:
+@dataclass(frozen=True)
+class _Record:
+    """What a reference manager's record of a document holds, whatever its format: BibTeX
+    and RIS differ in tags and escaping, not in what they say."""
+
+    law: bool
+    title: str
+    author: str  # a body, or a person as written
+    author_family: str  # a person, when the front matter names one: family, given
+    date_parts: list[int]
+    place: str
+    publisher: str
+    medium: str
+    url: str
+    note: str
+
+
+def _record(target: Citable) -> _Record:
     doc = target.document
     law = doc.kind in _LAW_KINDS
+    meta = doc.meta
+    person = ""
+    if meta.get("author_family") and not law:
+        person = f"{meta['author_family']}, {meta.get('author_given') or ''}".strip(", ")
+    return _Record(
+        law=law, title=_title(doc),
+        author=str(meta.get("issuer_en") or doc.issuer) if law else _author_text(doc),
+        author_family=person,
+        date_parts=_date_parts(str(meta.get("adopted") or doc.date) if law else doc.date),
+        place=str(meta.get("place") or ""), publisher=str(meta.get("publisher") or ""),
+        medium=str(meta.get("medium") or ""),
+        url=str((meta.get("official_page") if law else doc.source.get("url")) or ""),
+        note=str(csl_item(target).get("note") or ""))
+
+
+def bibtex(target: Citable) -> str:
+    doc, record = target.document, _record(target)
     # double braces: the title's case is kept, and a body is one corporate author, not a
     # person called "Directors, Asia Library"
-    title = _law_title(doc) if law else _title(doc)
+    title = _law_title(doc) if record.law else record.title
     fields = [("title", "{{" + _bibtex_escape(title) + "}}")]
-    author = str(doc.meta.get("issuer_en") or doc.issuer) if law else _author_text(doc)
-    if doc.meta.get("author_family") and not law:  # a person: family, given
-        fields.append(("author", _bibtex_escape(
-            f"{doc.meta['author_family']}, {doc.meta.get('author_given') or ''}".strip(", "))))
-    elif author:
-        key = "organization" if law else "author"
-        fields.append((key, "{{" + _bibtex_escape(author) + "}}"))
-    parts = _date_parts(str(doc.meta.get("adopted") or doc.date) if law else doc.date)
+    if record.author_family:
+        fields.append(("author", _bibtex_escape(record.author_family)))
+    elif record.author:
+        key = "organization" if record.law else "author"
+        fields.append((key, "{{" + _bibtex_escape(record.author) + "}}"))
+    parts = record.date_parts
     if parts:
         fields.append(("year", str(parts[0])))
     if len(parts) > 1:
         fields.append(("month", str(parts[1])))
-    if doc.meta.get("place"):
-        fields.append(("address", _bibtex_escape(str(doc.meta["place"]))))
-    if doc.meta.get("publisher"):
-        fields.append(("publisher", _bibtex_escape(str(doc.meta["publisher"]))))
-    if doc.meta.get("medium"):
-        fields.append(("howpublished", _bibtex_escape(str(doc.meta["medium"]))))
-    url = doc.meta.get("official_page") if law else doc.source.get("url")
-    if url:
-        fields.append(("url", str(url).replace("%", r"\%")))
+    for name, value in (("address", record.place), ("publisher", record.publisher),
+                        ("howpublished", record.medium)):
+        if value:
+            fields.append((name, _bibtex_escape(value)))
+    if record.url:
+        fields.append(("url", record.url.replace("%", r"\%")))
     fields.append(("language", doc.lang))
-    note = csl_item(target).get("note")
-    if note:
-        fields.append(("note", _bibtex_escape(note)))
+    if record.note:
+        fields.append(("note", _bibtex_escape(record.note)))
     if target.secondary is not None:
         fields.append(("crossref", target.secondary.key))
-    if law:
+    if record.law:
         fields.append(("type", doc.kind))
     body = ",\n".join(f"  {name} = {value}" if value.startswith("{{") else
                       f"  {name} = {{{value}}}" for name, value in fields)
@@ -529,31 +557,22 @@ def bibtex(target: Citable) -> str:
 
 
 def ris(target: Citable) -> str:
-    doc = target.document
-    law = doc.kind in _LAW_KINDS
-    lines = [("TY", _RIS_TYPES.get(doc.kind, "GEN")), ("TI", _title(doc))]
-    if law and doc.meta.get("title_en"):
+    doc, record = target.document, _record(target)
+    lines = [("TY", _RIS_TYPES.get(doc.kind, "GEN")), ("TI", record.title)]
+    if record.law and doc.meta.get("title_en"):
         lines.append(("TT", str(doc.meta["title_en"])))
-    author = str(doc.meta.get("issuer_en") or doc.issuer) if law else _author_text(doc)
-    if author:
-        lines.append(("AU", author))
-    parts = _date_parts(str(doc.meta.get("adopted") or doc.date) if law else doc.date)
+    if record.author:
+        lines.append(("AU", record.author))
+    parts = record.date_parts
     if parts:
         lines.append(("PY", str(parts[0])))
         lines.append(("DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))))
-    if doc.meta.get("place"):
-        lines.append(("CY", str(doc.meta["place"])))
-    if doc.meta.get("publisher"):
-        lines.append(("PB", str(doc.meta["publisher"])))
-    if doc.meta.get("medium"):
-        lines.append(("M3", str(doc.meta["medium"])))
-    url = doc.meta.get("official_page") if law else doc.source.get("url")
-    if url:
-        lines.append(("UR", str(url)))
+    lines += [(tag, value) for tag, value in (("CY", record.place), ("PB", record.publisher),
+                                              ("M3", record.medium), ("UR", record.url))
+              if value]
     lines.append(("LA", doc.lang))
-    note = csl_item(target).get("note")
-    if note:
-        lines.append(("N1", note))
+    if record.note:
+        lines.append(("N1", record.note))
     lines.append(("ID", target.key))
     lines.append(("ER", ""))
     return "\n".join(f"{tag}  - {' '.join(value.split())}".rstrip() for tag, value in lines) + "\n"
