@@ -29,7 +29,9 @@ class RankColumn(COLUMN):
     and this module's path stable."""
 
     def __init__(self) -> None:
-        super().__init__(VarBytesColumn())
+        # offsets written at any size: without them Whoosh works them out from the lengths,
+        # a Python loop over every clause of a segment each time the index is opened
+        super().__init__(VarBytesColumn(write_offsets_cutoff=0))
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
