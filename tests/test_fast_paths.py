@@ -1,7 +1,7 @@
-"""The query side's shortcuts answer as Whoosh's own machinery does: the rank column holds what
-the stored records and the analyzer give, and a phrase checked on tokens finds the same clauses
-with the same scores as Whoosh's positions do, in the shipped index and after an update that
-deletes clauses."""
+"""The query side's shortcuts answer as Whoosh's own machinery does: a query of plain words is
+the query Whoosh's parser makes of it, the rank column holds what the stored records and the
+analyzer give, and a phrase checked on tokens finds the same clauses with the same scores as
+Whoosh's positions do, in the shipped index and after an update that deletes clauses."""
 
 from __future__ import annotations
 
@@ -9,12 +9,27 @@ import random
 
 import pytest
 from conftest import copy_corpus
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from whoosh.query import Phrase
 
 from initiative_archive import Archive
 from initiative_archive.analysis import char_sequence
 from initiative_archive.backends.whoosh.phrase import TokenPhrase, token_phrases
+from initiative_archive.backends.whoosh.query import make_parser, plain_query
 from initiative_archive.backends.whoosh.rank_column import rank_records
+from initiative_archive.backends.whoosh.store import make_schema
+from initiative_archive.language import fold_han
+
+SCHEMA = make_schema()
+# words of both languages (stop words, stems, hyphenated, scripts the folding changes), lone
+# Han characters, numbers, and what may stand inside a plain word or next to it
+_PIECES = ["the", "of", "and", "Libraries", "co-operation", "inter-library", "e-books",
+           "digitisation", "training", "Café", "naïve", "COVID-19", "2,000", "3.14", "e.g",
+           "资源共享", "公共图书馆", "圖書館", "資源", "馆", "图", "书", "第三条", "𠮷",
+           "１２３", "ＡＢＣ", "Ⅷ", "²", "x", "-", ".", ",", "，", "。", "、", "；", "AND", "OR",
+           "NOT", "and", "or", "not"]
+_SPACES = [" ", "  ", "\t", "\u3000", "\n"]
 
 
 def _phrases(searcher, count: int, seed: int) -> list[list[str]]:
@@ -175,3 +190,25 @@ def test_what_one_query_read_of_a_word_does_not_cut_short_the_next(tmp_path):
                         Term("text", "图书馆")]))
     for query in sequence:
         assert all_scores(searcher, query) == _whoosh_scores(searcher, query), query
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3),
+                          st.sampled_from(_SPACES)), min_size=1, max_size=5),
+       st.sampled_from(["any", "all"]))
+@example([(["资源共享"], " "), (["馆"], " ")], "any")
+@example([(["e-books", ","], " "), (["AND"], " "), (["the"], " ")], "all")
+def test_a_query_of_plain_words_is_the_query_whooshs_parser_makes(words, match):
+    text = fold_han("".join("".join(pieces) + space for pieces, space in words))
+    made = plain_query(text, SCHEMA, match)
+    parsed = make_parser(SCHEMA, match).parse(text)
+    if made is not None:
+        assert made == parsed and repr(made) == repr(parsed)
+    else:  # declined: only for what is not a plain word
+        assert any(w in ("AND", "OR", "NOT") for w in text.split())
+
+
+@pytest.mark.parametrize("text", ['"digital libraries"', "title:Nanning", "librar*", "(a OR b)",
+                                  "digital^2", "x NOT y", "children's books", "[a TO b]"])
+def test_the_query_language_is_left_to_whooshs_parser(text):
+    assert plain_query(text, SCHEMA) is None
