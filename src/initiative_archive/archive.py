@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .catalog import Entry
-from .cite import Citable
 from .corpus import Corpus
 from .engine import Explanation, Filters, Progress, UpdateReport, open_engine
 from .engine import quiet as _quiet
@@ -24,13 +23,14 @@ from .errors import (
     NotFoundError,
     QueryError,
 )
-from .history import retirements
-from .meetings import Record, find_record, load_records
 from .model import Clause, Document, Hit, SearchResult
 from .query_limits import DEFAULT_LIMITS, QueryLimits
 
-if TYPE_CHECKING:  # recurrence and quotation checks load with the commands that use them
+if TYPE_CHECKING:  # citations, meetings, recurrence and quotation checks load with the
+    # commands that use them: a search needs none of them
+    from .cite import Citable
     from .embedding import Progress as Embedded
+    from .meetings import Record
     from .recur import Comparison, Meanings, Profile, Recurrence, Theme
     from .verify import Verdict
 
@@ -286,6 +286,8 @@ class Archive:
         own date."""
         meeting = doc.meta.get("meeting")
         if meeting:
+            from .meetings import find_record, load_records
+
             try:
                 return find_record(load_records(self.corpus.root), str(meeting)).date or doc.date
             except NotFoundError:
@@ -296,7 +298,7 @@ class Archive:
         """A document (by id, title or alias), a clause (by id) or a source a document was
         read in (by the id its ``source.citation`` gives), as something to cite: with the PDF
         pages a clause is on, and the source a text was read in."""
-        from .cite import source_work
+        from .cite import Citable, source_work
         from .readers import pages_of
 
         clause = None
@@ -395,6 +397,8 @@ class Archive:
         except AmbiguousNameError:
             raise
         except NotFoundError as exc:
+            from .meetings import find_record, load_records
+
             try:
                 record = find_record(load_records(self.corpus.root), item_id)
             except NotFoundError:
@@ -407,6 +411,8 @@ class Archive:
         return DocumentView(doc, self.clauses(doc), self.related(doc))
 
     def clause(self, clause_id: str) -> ClauseView:
+        from .history import retirements
+
         doc_id, _, path = clause_id.partition("/")
         doc = self.document(doc_id)
         clauses = self.clauses(doc)

@@ -46,9 +46,6 @@ from typing import Any
 
 from .model import Clause, Document
 
-STYLES = ("chicago", "chicago-author-date", "apa", "mla", "bibtex", "ris", "csl-json")
-PROSE = ("chicago", "chicago-author-date", "apa", "mla")
-PARTS = ("note", "bibliography", "both")
 _CSL_FILES = {"chicago": "chicago-notes-bibliography", "chicago-author-date": "chicago-author-date",
               "apa": "apa", "mla": "modern-language-association"}
 #: What each style calls its two parts.
@@ -100,7 +97,7 @@ class Citable:
     def _clause_pinpoint(self, brackets: bool) -> str:
         if self.clause is None:
             return ""
-        from .clauses import pinpoint  # the command line reads STYLES without loading clauses
+        from .clauses import pinpoint  # loaded when a pinpoint is made, not with the module
 
         english = pinpoint(self.clause.path)
         if self.document.kind == "presentation":

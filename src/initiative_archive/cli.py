@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .cite import PARTS, STYLES
+from .cite_styles import PARTS, STYLES
 from .config import CORPUS_ENV, INDEX_ENV, corpus_path, index_path
 from .errors import ArchiveError, NotFoundError
 from .limits import Limits

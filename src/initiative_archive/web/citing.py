@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
-from ..cite import PART_LABELS, PROSE, cite
+from ..cite import PART_LABELS, cite
+from ..cite_styles import PROSE
 from ..errors import QueryError
 from ..verify import is_empty, scan_quotations
 from .app import archive, state
