@@ -1,8 +1,10 @@
 """The search engine behind the archive: one small interface, and the values that cross it.
 
 The archive asks an engine for a few things: whether its index is in step with the corpus,
-to bring it into step (``refresh``) or build it anew (``rebuild``), to ``search``, to
-``suggest`` a spelling, and to find the clauses most like a given one (``more_like_this``).
+what it holds of each corpus file (``indexed_files``: ingest checks a new document against
+those without reading them), to bring it into step (``refresh``) or build it anew
+(``rebuild``), to ``search``, to ``suggest`` a spelling, and to find the clauses most like a
+given one (``more_like_this``).
 What crosses the seam is ours (``Filters``, ``UpdateReport``, ``Explanation`` here, and
 ``SearchResult`` and ``Hit`` from model.py), never an engine's own types: Whoosh's stay in
 ``backends/whoosh/``, so another engine (OpenSearch, to take the archive past one machine) is
