@@ -74,6 +74,18 @@ def test_english_phrase_does_not_match_the_words_apart(shipped):
     assert shipped.search('"catalogue union"').total == 0
 
 
+@pytest.mark.parametrize("phrase", ['"union catalogue"', '"公共图书馆"', '"资源共享"~2'])
+def test_a_phrase_asked_of_the_clause_text_is_the_plain_phrase(shipped, phrase):
+    """The text field keeps no positions: ``clause:"..."`` is read as the phrase it quotes,
+    a run of characters, with the same hits and highlights."""
+    plain = shipped.search(phrase, limit=None)
+    assert plain.total > 0
+    for field in ("clause", "text"):
+        asked = shipped.search(f"{field}:{phrase}", limit=None)
+        assert [(h.clause.id, h.highlights) for h in asked.hits] == \
+            [(h.clause.id, h.highlights) for h in plain.hits]
+
+
 @pytest.mark.parametrize("name", ["kunming-2013", "Kunming Initiative",
                                   "Kunming Initiative of 2013 Forum for Asia Library Directors"])
 def test_doc_filter_takes_an_id_a_title_or_an_alias(shipped, name):

@@ -158,8 +158,9 @@ def _words_and_phrases() -> type:
         """A bare word is looked up in ``text`` (jieba's words and every bigram of a Han run,
         so its parts are found), a lone Han character in ``chars`` as well (it need not be a
         word of its own), and a quoted phrase in ``chars``, where it must stand as one
-        contiguous run. Each lookup in a field costs a pass over its postings, so none is
-        made twice."""
+        contiguous run: a phrase asked of ``text`` (``clause:"..."``) too, since ``text``
+        keeps no positions. Each lookup in a field costs a pass over its postings, so none
+        is made twice."""
 
         def __init__(self) -> None:
             super().__init__(["text", "chars"])
@@ -168,6 +169,9 @@ def _words_and_phrases() -> type:
             for i, node in enumerate(group):
                 if isinstance(node, qparser.syntax.GroupNode):
                     group[i] = self.do_multifield(parser, node)
+                elif isinstance(node, qparser.PhrasePlugin.PhraseNode) and (
+                        node.fieldname == "text"):
+                    node.set_fieldname("chars", override=True)
                 elif node.has_fieldname and node.fieldname is None:
                     copies = []
                     for name in _fields_of(node):

@@ -51,7 +51,7 @@ from ...locking import LOCK_WAIT_SECONDS, file_lock
 from ...model import Document
 from .rank_column import RankColumn, rank_value
 
-SCHEMA_VERSION = 6  # 4: meeting records indexed; 5: the rank column; 6: names on file records
+SCHEMA_VERSION = 7  # 5: the rank column; 6: names on file records; 7: no positions in text
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
 DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
           whoosh_index.EmptyIndexError)
@@ -116,7 +116,9 @@ def make_schema() -> Schema:
         span=STORED,
         own_end=STORED,
         locator=STORED,
-        text=TEXT(analyzer=WORDS, stored=True, phrase=True, multitoken_query="or"),
+        # no positions: a quoted phrase is a run of the chars field (query.py), and writing
+        # the positions of every word and bigram cost a build a sixth of its time
+        text=TEXT(analyzer=WORDS, stored=True, phrase=False, multitoken_query="or"),
         chars=TEXT(analyzer=CHARS, phrase=True, multitoken_query="phrase"),
         spell=TEXT(analyzer=SPELL, phrase=False),
         rank=RankColumn(),  # what ranking reads of a clause (rank_column.py)
