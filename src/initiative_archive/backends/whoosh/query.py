@@ -213,12 +213,12 @@ _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
 def plain_query(text: str, schema, match: str = "any") -> Query | None:
     """The query Whoosh's parser makes of ``text`` when it is only words (letters and digits
-    of any script, hyphens, full stops, commas, and 、，。；) between spaces, made without
-    the parser; None for anything else (quotes, fields, operators, wildcards, brackets),
-    which the parser reads. Most queries are plain words, and the parser costs a
-    cold search 14 ms to import and a warm one half a millisecond to run. The same steps: each
-    word analysed for its fields (``_word_fields``, ``multitoken_query``), the words grouped by
-    ``match``, then normalised as Whoosh normalises a parsed query (tested to be equal)."""
+    of any script, hyphens, full stops, commas, and 、，。；) between spaces, made without the
+    parser; None for anything else (quotes, fields, operators, wildcards, brackets), which
+    the parser reads. Most queries are plain words, and the parser costs a cold search 14 ms
+    to import and a warm one half a millisecond to run. The parser's steps: each word analysed
+    for its fields (``_word_fields``, ``multitoken_query``), the words grouped by ``match``,
+    then normalised as Whoosh normalises a parsed query (tested to be equal)."""
     words = text.split()
     if not words or any(w in _OPERATORS or not _PLAIN_WORD.fullmatch(w) for w in words):
         return None
