@@ -209,6 +209,10 @@ class CorpusFile:
     mtime_ns: int
     size: int
 
+    def stat_is(self, recorded) -> bool:
+        """Whether ``recorded`` (an index's ``file_stat``: mtime_ns, size) is this stat."""
+        return tuple(recorded or ()) == (self.mtime_ns, self.size)
+
 
 class Corpus:
     """Reads and writes the corpus folder."""

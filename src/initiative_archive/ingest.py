@@ -264,8 +264,8 @@ def archived_documents(corpus: Corpus, indexed: dict[str, dict] | None = None
     found: dict[str, Archived] = {}
     for f in corpus.files():
         record = (indexed or {}).get(f.relpath) or {}
-        if (tuple(record.get("file_stat") or ()) == (f.mtime_ns, f.size)
-                and isinstance(record.get("doc_aliases"), list) and record.get("doc_id")):
+        if (f.stat_is(record.get("file_stat")) and record.get("doc_id")
+                and isinstance(record.get("doc_aliases"), list)):
             found[record["doc_id"]] = Archived(
                 record["doc_id"], str(record.get("doc_title") or ""),
                 tuple(record["doc_aliases"]), str(record.get("doc_hash") or ""), f.relpath)

@@ -10,7 +10,7 @@ from ...engine import Explanation, Filters, Progress, UpdateReport, quiet
 from ...errors import IndexMissingError
 from ...model import Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
-from .store import IndexStore, ReadSession, index_format, make_schema
+from .store import IndexStore, ReadSession, make_schema
 
 
 class WhooshEngine:
@@ -36,7 +36,7 @@ class WhooshEngine:
         return self.store.is_fresh(corpus, self.session.indexed_files)
 
     def indexed_files(self) -> dict[str, dict]:
-        if not self.store.exists() or self.store.format() != index_format():
+        if not self.store.readable():
             return {}
         try:
             return self.session.indexed_files()

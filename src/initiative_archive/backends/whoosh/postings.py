@@ -15,6 +15,8 @@ from whoosh.matching import ListMatcher
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
+from .held import held
+
 _LENGTH = [byte_to_length(b) for b in range(256)]  # a length column's byte -> the length
 
 
@@ -83,11 +85,7 @@ class TermCache:
 
 def term_cache(searcher) -> TermCache:
     """The term cache of the open index ``searcher`` (or one of its segments) belongs to."""
-    top = searcher.get_parent().reader()
-    cache = top.__dict__.get("_term_cache")
-    if cache is None:
-        cache = top.__dict__.setdefault("_term_cache", TermCache())
-    return cache
+    return held(searcher.get_parent().reader(), "_term_cache", TermCache)
 
 
 def postings_weights(m) -> dict[int, float]:

@@ -46,6 +46,7 @@ from ...language import fold_han
 from ...model import Clause, Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
 from ...ranking import LEVELS, Runs, query_shape, rank_key
+from .held import held
 from .phrase import token_phrases
 from .rank_column import rank_records
 from .scores import BestVariant, all_scores
@@ -582,7 +583,7 @@ def _per_index(searcher, name: str, key, size: int, make):
     """``make()``, kept in the open index's reader under ``name`` and ``key`` (at most
     ``size`` answers; a new version of the index has a new reader, so nothing goes stale).
     The answer is held here, not read back: another thread may clear the cache meanwhile."""
-    cache = searcher.reader().__dict__.setdefault(name, {})
+    cache = held(searcher.reader(), name, dict)
     found = cache.get(key)
     if found is None:
         if len(cache) >= size:

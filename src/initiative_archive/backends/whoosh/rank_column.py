@@ -18,6 +18,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN
 
 from ...analysis import indexed_terms
+from .held import held
 
 _PART, _ANCESTOR, _TOKEN = "\x1f", "\x1e", " "
 _CHARS = 1  # indexed_terms' answer for the ``chars`` field
@@ -54,10 +55,7 @@ def rank_value(clause_id: str, role: str, lang: str, ancestors: list[str], text:
 def rank_records(reader) -> RankRecords:
     """The ranking records of an open reader (the whole index's or one segment's, numbered as
     that reader numbers its clauses), made once per reader."""
-    records = reader.__dict__.get("_rank_records")
-    if records is None:
-        records = reader.__dict__["_rank_records"] = RankRecords(reader)
-    return records
+    return held(reader, "_rank_records", lambda: RankRecords(reader))
 
 
 class RankRecords:
@@ -108,10 +106,7 @@ def _decode(raw: bytes) -> dict:
 def _segment(leaf) -> _Segment:
     """A segment's rank column, one per segment reader: the whole index's records and a
     phrase's (which reads a segment's) share its bytes."""
-    segment = leaf.__dict__.get("_rank_segment")
-    if segment is None:
-        segment = leaf.__dict__["_rank_segment"] = _Segment(leaf)
-    return segment
+    return held(leaf, "_rank_segment", lambda: _Segment(leaf))
 
 
 class _Segment:

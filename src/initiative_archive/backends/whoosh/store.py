@@ -208,6 +208,10 @@ class IndexStore:
     def exists(self) -> bool:
         return (self.live / "FORMAT").is_file()
 
+    def readable(self) -> bool:
+        """Whether there is an index in the format this version reads and writes."""
+        return self.exists() and self.format() == index_format()
+
     def format(self) -> str | None:
         try:
             return json.loads((self.live / "FORMAT").read_text("utf-8")).get("format")
@@ -283,8 +287,7 @@ class IndexStore:
         A file refused as broken has a record too, so it is not re-read until it changes."""
         files = indexed_files(corpus)
         changed = [f for f in files
-                   if tuple((indexed.get(f.relpath) or {}).get("file_stat") or ())
-                   != (f.mtime_ns, f.size)]
+                   if not f.stat_is((indexed.get(f.relpath) or {}).get("file_stat"))]
         gone = sorted(set(indexed) - {f.relpath for f in files})
         return changed, gone
 
@@ -293,7 +296,7 @@ class IndexStore:
         """Whether every corpus file is indexed as it is now, told by a stat of each (no file
         is read); ``records`` gives the index's records of its files (``ReadSession`` keeps
         them while the index is the same)."""
-        if not self.exists() or self.format() != index_format():
+        if not self.readable():
             return False
         try:
             changed, gone = self.stale_files(corpus, (records or self.indexed_files)())
@@ -481,10 +484,10 @@ class IndexStore:
                     records[f.relpath] = _refused(writer, f, old)
                     continue
                 writer.delete_by_term("file", f.relpath)
-                records[f.relpath] = self._add(writer, corpus, doc, f)
+                new = records[f.relpath] = self._add(writer, corpus, doc, f)
                 if old is None or not old.get("doc_id"):
                     report.added.append(doc.id)
-                elif old.get("doc_hash") != content_hash(doc.body) or old.get("doc_id") != doc.id:
+                elif old.get("doc_hash") != new["doc_hash"] or old.get("doc_id") != doc.id:
                     report.changed.append(doc.id)
                 else:
                     report.unchanged += 1  # touched, same text: only its stat is refreshed
@@ -503,9 +506,8 @@ class IndexStore:
     @staticmethod
     def _add(writer, corpus: Corpus, doc: Document, f: CorpusFile) -> dict:
         """Index a document's file record and its clauses; returns the file record."""
-        record = {"key": f"document:{f.relpath}", "record": "document", "file": f.relpath,
-                  "file_stat": [f.mtime_ns, f.size], "doc_hash": content_hash(doc.body),
-                  "doc_id": doc.id, "doc_title": doc.title, "doc_aliases": list(doc.aliases)}
+        record = _file_record(f, content_hash(doc.body), doc.id, doc_title=doc.title,
+                              doc_aliases=list(doc.aliases))
         writer.add_document(**record)
         for clause in clause_records(doc, corpus, f.relpath):
             writer.add_document(**clause)
@@ -601,11 +603,16 @@ def _refused(writer, f: CorpusFile, old: dict | None) -> dict:
     """Remember a file that could not be read, with its stat, so it is not read again until
     it changes; what the index had from it before stays. Returns the record (no names: a
     file that cannot be read names no document)."""
-    record = {"key": f"document:{f.relpath}", "record": "document", "file": f.relpath,
-              "file_stat": [f.mtime_ns, f.size], "doc_hash": (old or {}).get("doc_hash", ""),
-              "doc_id": (old or {}).get("doc_id", "")}
+    record = _file_record(f, (old or {}).get("doc_hash", ""), (old or {}).get("doc_id", ""))
     writer.update_document(**record)
     return record
+
+
+def _file_record(f: CorpusFile, doc_hash: str, doc_id: str, **names) -> dict:
+    """The index's record of a corpus file (``record: document``): its stat, for incremental
+    updates, and what it holds."""
+    return {"key": f"document:{f.relpath}", "record": "document", "file": f.relpath,
+            "file_stat": [f.mtime_ns, f.size], "doc_hash": doc_hash, "doc_id": doc_id, **names}
 
 
 def _bulk_writer(ix, files: int):
