@@ -40,7 +40,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 
 from ... import __version__
-from ...analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint
+from ...analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint, jieba_tokenizer
 from ...atomic import fsync_folder, write_atomic
 from ...cores import usable_cores
 from ...corpus import Corpus, CorpusFile, content_hash
@@ -623,6 +623,7 @@ def _bulk_writer(ix, files: int):
         return ix.writer()
     from .bulk_writer import bulk_writer
 
+    jieba_tokenizer()
     return bulk_writer(ix, processes, limitmb=256)
 
 
