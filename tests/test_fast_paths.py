@@ -212,3 +212,43 @@ def test_a_query_of_plain_words_is_the_query_whooshs_parser_makes(words, match):
                                   "digital^2", "x NOT y", "children's books", "[a TO b]"])
 def test_the_query_language_is_left_to_whooshs_parser(text):
     assert plain_query(text, SCHEMA) is None
+
+
+def test_the_kept_term_records_answer_as_whooshs_term_table(shipped):
+    """Every term of the shipped index, and terms no segment holds, asked twice (read, then
+    kept) of the kept tables, answer as whoosh3's own tables reading the file each time."""
+    from whoosh.codec.whoosh3 import W3TermsReader
+    from whoosh.reading import TermNotFound
+
+    from initiative_archive.backends.whoosh.term_infos import _KeptTermsReader
+
+    reader = shipped.engine.session.searcher().reader()
+    segments = [segment for segment, _ in reader.leaf_readers()]
+    assert segments and all(type(s._terms) is _KeptTermsReader for s in segments)
+    terms = list(reader.all_terms())
+    absent = [("text", b"zzqx-not-a-word"), ("chars", "馫".encode()), ("no_field", b"x")]
+    for segment in segments:
+        kept = segment._terms  # the same file, read by whoosh3's own class
+        own = W3TermsReader.__new__(W3TermsReader)
+        own.__dict__.update({k: v for k, v in kept.__dict__.items() if k != "_kept"})
+        for _ in range(2):
+            for term in [*terms[::7], *absent]:
+                assert (term in kept) == (term in own)
+                if term in own:
+                    a, b = kept.term_info(*term), own.term_info(*term)
+                    assert (a.weight(), a.doc_frequency(), a.min_length(), a.max_length(),
+                            a.max_weight(), a.min_id(), a.max_id(), a.is_inlined()) == (
+                        b.weight(), b.doc_frequency(), b.min_length(), b.max_length(),
+                        b.max_weight(), b.min_id(), b.max_id(), b.is_inlined())
+                    assert kept.frequency(*term) == own.frequency(*term)
+                    assert kept.doc_frequency(*term) == own.doc_frequency(*term)
+                else:
+                    with pytest.raises(TermNotFound):
+                        kept.term_info(*term)
+                    with pytest.raises(KeyError):
+                        kept.doc_frequency(*term)
+                    with pytest.raises(KeyError):
+                        own.doc_frequency(*term)
+    some = terms[len(terms) // 2]
+    assert reader.doc_frequency(*some) == sum(s._terms.doc_frequency(*some) for s in segments
+                                              if some in s._terms)

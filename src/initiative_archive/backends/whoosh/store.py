@@ -50,6 +50,7 @@ from ...errors import CorpusError, IndexMissingError
 from ...locking import LOCK_WAIT_SECONDS, file_lock
 from ...model import Document
 from .rank_column import RankColumn, rank_value
+from .term_infos import kept_terms
 
 SCHEMA_VERSION = 7  # 5: the rank column; 6: names on file records; 7: no positions in text
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
@@ -698,6 +699,7 @@ class ReadSession:
         if self._searcher is None:
             self._searcher = ix.searcher()
             _lengths_in_memory(self._searcher)
+            kept_terms(self._searcher)
         return self._searcher
 
     def indexed_files(self) -> dict[str, dict]:
