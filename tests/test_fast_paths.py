@@ -252,3 +252,27 @@ def test_the_kept_term_records_answer_as_whooshs_term_table(shipped):
     some = terms[len(terms) // 2]
     assert reader.doc_frequency(*some) == sum(s._terms.doc_frequency(*some) for s in segments
                                               if some in s._terms)
+
+
+def test_a_terms_postings_read_by_block_are_whooshs_postings(shipped):
+    """Every posting list of the shipped index's text and chars fields (long ones of many
+    blocks among them) read by blocks holds the ids and weights Whoosh's matcher steps
+    through one posting at a time."""
+    from initiative_archive.backends.whoosh.postings import postings_weights
+
+    searcher = shipped.engine.session.searcher()
+    blocks = 0
+    for segment, _ in searcher.reader().leaf_readers():
+        for fieldname, text in segment.all_terms():
+            if fieldname not in ("text", "chars"):
+                continue
+            m = segment._terms.matcher(fieldname, text, SCHEMA[fieldname].format)
+            read = postings_weights(m)
+            stepped = {}
+            m.reset()
+            while m.is_active():
+                stepped[m.id()] = m.weight()
+                m.next()
+            assert read == stepped, (fieldname, text)
+            blocks += len(read) > 128
+    assert blocks > 10  # terms of several blocks were read

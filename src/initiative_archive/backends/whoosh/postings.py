@@ -8,11 +8,18 @@ same floats). What one query read, the next one that names the term reads from m
 
 from __future__ import annotations
 
+import io
+import pickle
 import threading
+import zlib
+from array import array
 from collections import OrderedDict
+from itertools import accumulate
 
 from whoosh.matching import ListMatcher
+from whoosh.reading import CorruptIndexError
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
+from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length
 
 from .held import held
@@ -90,19 +97,42 @@ def term_cache(searcher) -> TermCache:
 
 def postings_weights(m) -> dict[int, float]:
     """docnum -> weight of every posting of a term (a ``W3LeafMatcher``, read from its first
-    block a block at a time and used up, or an inlined ``ListMatcher``), however far the
-    matcher had read."""
+    block, however far the matcher had read, or an inlined ``ListMatcher``)."""
     if type(m) is ListMatcher:
         if m._all_weights:
             return dict.fromkeys(m._ids, m._all_weights)
         if not m._weights:
             return dict.fromkeys(m._ids, 1.0)
         return dict(zip(m._ids, m._weights, strict=True))
-    m.reset()
+    if m._byteids:
+        raise Unsupported("a posting list of byte ids")
+    return _blocks(m._postfile, m._baseoffset)
+
+
+def _blocks(postfile, position: int) -> dict[int, float]:
+    """The postings of whoosh3's blocks from ``position`` on, each block read whole: its
+    length (negative for the last), its pickled header (count, max id, max weight,
+    compression, lengths), then its pickled (id gaps, weights, values), compressed or not.
+    What ``W3LeafMatcher`` reads a posting at a time: the ids added up from their gaps, and
+    weights of None (all one) or one float (all alike) read as whoosh3 reads them (as
+    float32, which the writer's weights already are)."""
     found: dict[int, float] = {}
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        found.update(zip(m._ids, m._weights, strict=True))
-        m._next_block()
-    return found
+    while True:
+        length = unpack_int(postfile.get(position, _INT_SIZE))[0]
+        block = io.BytesIO(postfile.get(position + _INT_SIZE, abs(length)))
+        try:
+            compression = pickle.load(block)[3]
+            data = block.read()
+            gaps, weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
+            if weights is None:
+                found.update(dict.fromkeys(accumulate(gaps), 1.0))
+            elif isinstance(weights, float):
+                found.update(dict.fromkeys(accumulate(gaps), array("f", (weights,))[0]))
+            else:
+                found.update(zip(accumulate(gaps), weights, strict=True))
+        except (TypeError, ValueError, IndexError) as exc:  # bytes that are not a block
+            raise CorruptIndexError(f"damaged postings block at offset {position} "
+                                    f"({type(exc).__name__}: {exc})") from None
+        if length < 0:
+            return found
+        position += _INT_SIZE + length

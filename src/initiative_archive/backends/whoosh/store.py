@@ -38,6 +38,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import CorruptIndexError
 
 from ... import __version__
 from ...analysis import ANALYSIS_VERSION, CHARS, SPELL, WORDS, analysis_fingerprint, jieba_tokenizer
@@ -55,7 +56,7 @@ from .term_infos import kept_terms
 SCHEMA_VERSION = 7  # 5: the rank column; 6: names on file records; 7: no positions in text
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
 DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
-          whoosh_index.EmptyIndexError)
+          whoosh_index.EmptyIndexError, CorruptIndexError)
 #: Raised by Whoosh's own code on bad bytes, but by ours on a bug: damage only from Whoosh.
 _DAMAGE_IF_WHOOSH = (ValueError, KeyError, IndexError)
 
