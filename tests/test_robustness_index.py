@@ -350,3 +350,38 @@ def test_an_index_store_with_a_marker_of_another_program_is_not_ours(tmp_path):
     (where / "data.bin").write_bytes(b"x")
     with pytest.raises(IndexMissingError):
         IndexStore(where).check_ours()
+
+
+@pytest.mark.parametrize("part", ["header", "postings"])
+def test_a_damaged_postings_block_is_a_damaged_index_in_one_line(archive, run_main, part):
+    """Bytes of a word's postings block overwritten on disk (its header, or the postings
+    after it): a search of the word says the index is damaged and how to mend it, in one
+    line, and the mend works."""
+    from conftest import assert_one_error_line
+
+    searcher = archive.engine.session.searcher()
+    (segment, _), = searcher.reader().leaf_readers()
+    word = next(t for f, t in segment.all_terms()
+                if f == "text" and segment.doc_frequency(f, t) >= 3)
+    m = segment._terms.matcher("text", word, searcher.schema["text"].format)
+    length = abs(int.from_bytes(m._postfile.get(m._baseoffset, 4), "big", signed=True))
+    block = m._postfile.get(m._baseoffset, 4 + length)
+    archive.engine.close()
+    live = archive.engine.store.live.resolve()
+    (seg_file,) = live.glob("*.seg")
+    data = seg_file.read_bytes()
+    at = m._postfile.file._offset + m._baseoffset  # where the compound file holds the block
+    assert data[at:at + 4 + length] == block
+    at += 4
+    span = (at, at + 3) if part == "header" else (at + length - 3, at + length)
+    seg_file.write_bytes(data[:span[0]] + b"\x00\xff\x00" + data[span[1]:])
+
+    corpus, index = archive.corpus.root, archive.engine.store.root
+    with pytest.raises(IndexMissingError, match="damaged") as raised:
+        Archive(corpus, index).search(word.decode())
+    assert "index --rebuild" in raised.value.hint
+    run = run_main("--corpus", str(corpus), "--index", str(index), "search", word.decode())
+    assert_one_error_line(run)
+    assert "damaged" in run.stderr and "index --rebuild" in run.stderr
+    assert run_main("--corpus", str(corpus), "--index", str(index), "index", "--rebuild").code == 0
+    assert Archive(corpus, index).search(word.decode()).total >= 3
