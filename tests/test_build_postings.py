@@ -76,6 +76,29 @@ def test_a_build_on_several_processes_indexes_what_one_process_does(tmp_path, mo
     assert _contents(tmp_path / "index") == _contents(shipped_index)
 
 
+def test_a_build_whose_workers_spill_runs_to_disk_indexes_the_same(tmp_path, monkeypatch,
+                                                                    shipped_index):
+    """Workers that hold a few kilobytes of postings at a time (a 100k-clause build holds
+    more than its 256 MB) write runs and merge them: the index is the one built in memory."""
+    from initiative_archive.backends.whoosh import bulk_writer
+
+    monkeypatch.setattr(index_module, "PARALLEL_BUILD_FILES", 1)
+    monkeypatch.setattr(index_module, "usable_cores", lambda at_most: 2)
+    monkeypatch.setattr(index_module, "BUILD_POOL_MB", 0.02)
+    save = bulk_writer._TermPool.save
+
+    def save_and_say(pool) -> None:  # in the workers (forked): a file says a run was written
+        if pool.terms:
+            (tmp_path / f"run-{os.getpid()}-{len(pool.runs)}").touch()
+        save(pool)
+
+    monkeypatch.setattr(bulk_writer._TermPool, "save", save_and_say)
+    assert not Archive(CORPUS, tmp_path / "index").index(rebuild=True).problems
+    assert len(list(tmp_path.glob("run-*"))) > 10
+    assert _contents(tmp_path / "index") == _contents(shipped_index)
+    assert not list((tmp_path / "index").rglob("*.run"))  # the runs are gone
+
+
 @pytest.mark.parametrize("limit", [None, 3000])
 def test_the_term_pool_gives_the_postings_in_whooshs_order(limit):
     from whoosh.filedb.filestore import RamStorage

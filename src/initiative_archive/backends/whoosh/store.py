@@ -84,6 +84,7 @@ OWNER = "initiative-archive index folder"
 FIRST_BUILD_WAIT = 30.0
 MAX_BUILD_PROCESSES = 4
 PARALLEL_BUILD_FILES = 40  # below this a build is quicker in one process than in several
+BUILD_POOL_MB = 256  # a build worker's postings held in memory; past it they go to disk
 _GENERATION = re.compile(r"gen-\d+-\d+")
 _WHOOSH_FILE = re.compile(r"FORMAT|FILES-\d+\.json|_?MAIN[_.][\w.-]*")  # ours, Whoosh's
 _WHOOSH_TEMP = "MAIN.tmp"  # the folder of a Whoosh writer's pool, left when it is killed
@@ -626,7 +627,7 @@ def _bulk_writer(ix, files: int):
     from .bulk_writer import bulk_writer
 
     jieba_tokenizer()
-    return bulk_writer(ix, processes, limitmb=256)
+    return bulk_writer(ix, processes, limitmb=BUILD_POOL_MB)
 
 
 def open_generation(folder: str):
