@@ -276,3 +276,16 @@ def test_a_terms_postings_read_by_block_are_whooshs_postings(shipped):
             assert read == stepped, (fieldname, text)
             blocks += len(read) > 128
     assert blocks > 10  # terms of several blocks were read
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.integers(0, 5000), st.sampled_from([0.5, 1.0, 2.25, 3.0]) | st.floats(
+    0.01, 50)), st.integers(1, 40), st.sets(st.integers(0, 5000)),
+       st.none() | st.sets(st.integers(0, 5000)))
+def test_the_best_ranked_are_the_highest_scores_lower_docnums_first(scores, depth, hidden, allow):
+    """``_best`` (a threshold, then a sort of those above it) is the plain definition: the
+    shown clauses by score, the lower docnum first among equal scores, cut at the depth."""
+    from initiative_archive.backends.whoosh.query import _best
+
+    shown = [(d, s) for d, s in scores.items() if d not in hidden and (allow is None or d in allow)]
+    assert _best(scores, allow, hidden, depth) == sorted(shown, key=lambda i: (-i[1], i[0]))[:depth]

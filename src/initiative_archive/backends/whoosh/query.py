@@ -781,9 +781,13 @@ def _best(scores: dict[int, float], allow: set[int] | None, hidden: set[int],
           depth: int) -> list[tuple[int, float]]:
     """The ``depth`` best (docnum, score) of those shown, in Whoosh's order: the higher
     score first, the lower docnum first among equal scores."""
-    shown = ((d, s) for d, s in scores.items()
-             if d not in hidden and (allow is None or d in allow))
-    return heapq.nsmallest(depth, shown, key=lambda item: (-item[1], item[0]))
+    if hidden or allow is not None:
+        scores = {d: s for d, s in scores.items()
+                  if d not in hidden and (allow is None or d in allow)}
+    if len(scores) > depth:  # those scoring at least the depth-th best score (floats compared
+        least = heapq.nlargest(depth, scores.values())[-1]  # without a key: a tenth the time)
+        scores = {d: s for d, s in scores.items() if s >= least}
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:depth]
 
 
 def _collected(searcher, query: Query, allow: set[int] | None, hidden: set[int],
