@@ -289,3 +289,38 @@ def test_the_best_ranked_are_the_highest_scores_lower_docnums_first(scores, dept
 
     shown = [(d, s) for d, s in scores.items() if d not in hidden and (allow is None or d in allow)]
     assert _best(scores, allow, hidden, depth) == sorted(shown, key=lambda i: (-i[1], i[0]))[:depth]
+
+
+_TOKENS = st.lists(st.sampled_from(["公", "共", "图", "书", "馆", "a", "ab", "b", "library"]),
+                   max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "x\x1fen\x1f", "\x1f\x1f\x1f\x1f"]), _TOKENS),
+                max_size=6), st.lists(st.sampled_from(["公", "共", "a", "ab", "b"]), min_size=1,
+                                      max_size=3))
+def test_a_run_is_found_in_the_records_bytes_as_in_its_tokens(records, run):
+    """Records laid end to end, as a segment's column holds them: a run is found in a
+    record's tokens (after its last separator) exactly when the tokens hold it side by side."""
+    from initiative_archive.backends.whoosh.rank_column import _holds_run
+
+    encoded = [(head + " ".join(tokens)).encode() for head, tokens in records]
+    data, at = b"".join(encoded), 0
+    for (_, tokens), record in zip(records, encoded, strict=True):
+        expected = any(tokens[i:i + len(run)] == run for i in range(len(tokens)))
+        assert _holds_run(data, at, at + len(record), " ".join(run).encode()) == expected
+        at += len(record)
+
+
+def test_the_clauses_holding_a_run_are_those_whose_tokens_hold_it(shipped):
+    from initiative_archive.backends.whoosh.rank_column import RankRecords
+
+    reader = shipped.engine.session.searcher().reader()
+    records = RankRecords(reader)
+    docnums = list(reader.all_doc_ids())
+    for run in (["公", "共"], ["图", "书", "馆"], ["librari"], ["resourc", "share"], ["第"]):
+        expected = [d for d in docnums if any(
+            list(records.unit(d, 0)["tokens"][i:i + len(run)]) == run
+            for i in range(len(records.unit(d, 0)["tokens"])))]
+        assert expected, run
+        assert records.holding_run(docnums, " ".join(run).encode()) == expected

@@ -12,14 +12,12 @@ words' BM25F scores, added in the same order), so ranking is unchanged.
 
 from __future__ import annotations
 
-from functools import partial
-
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
 from whoosh.query import Phrase, Query, Term
 from whoosh.scoring import WeightLengthScorer
 
-from .postings import postings_weights, score_weights, term_cache
+from .postings import scored_postings, term_cache
 from .rank_column import rank_records
 
 FIELD = "chars"  # the field whose terms the rank column's tokens are
@@ -47,16 +45,13 @@ class TokenPhrase(Phrase):
                 return super().matcher(searcher, context)  # not what this module reads
             terms.append(matcher)
         cache = term_cache(searcher)
-        postings = [cache.get((id(reader), *t._term, "weights"), partial(postings_weights, t))
-                    for t in terms]
-        records = rank_records(reader)
-        run = (" " + " ".join(self.words) + " ").encode("utf-8")
-        common = set(postings[0]).intersection(*postings[1:]).difference(deleted)
-        ids = sorted(docnum for docnum in common if records.holds_run(docnum, run))
+        scored = [scored_postings(reader, t, cache) for t in terms]  # shared with word queries
+        run = " ".join(self.words).encode("utf-8")
+        common = set(scored[0]).intersection(*scored[1:]).difference(deleted)
+        ids = sorted(rank_records(reader).holding_run(common, run))
         if not ids:
             return NullMatcher()
-        scores = _tree_sum([score_weights(reader, t, {d: p[d] for d in ids})
-                            for t, p in zip(terms, postings, strict=True)], ids)
+        scores = _tree_sum([{d: s[d] for d in ids} for s in scored], ids)
         return ListMatcher(ids, weights=[scores[d] * self.boost for d in ids])
 
 

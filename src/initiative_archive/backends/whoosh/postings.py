@@ -90,6 +90,18 @@ class TermCache:
         return found
 
 
+def scored_postings(reader, m, cache: TermCache) -> dict[int, float]:
+    """docnum -> score of each posting of the term of leaf matcher ``m`` (of a segment of
+    ``reader``), as ``m.score()`` scores it: kept in ``cache`` for the next query that names
+    the term, whether as a word or in a phrase."""
+    if m._term is None:
+        return score_weights(reader, m, postings_weights(m))
+    scorer = m._scorer if type(m) is ListMatcher else m.scorer
+    model = (type(scorer), getattr(scorer, "B", None), getattr(scorer, "K1", None))
+    return cache.get((id(reader), *m._term, model),
+                     lambda: score_weights(reader, m, postings_weights(m)))
+
+
 def term_cache(searcher) -> TermCache:
     """The term cache of the open index ``searcher`` (or one of its segments) belongs to."""
     return held(searcher.get_parent().reader(), "_term_cache", TermCache)

@@ -74,11 +74,13 @@ class RankRecords:
         offset, segment = self.segments[at]
         return segment[docnum - offset]
 
-    def holds_run(self, docnum: int, run: bytes) -> bool:
-        """Whether the clause's tokens hold ``run`` (tokens joined by spaces, with a space at
-        each end: ``b" 公 共 "``) as a run of whole tokens, side by side."""
-        raw = self.raw(docnum)
-        return run in b" " + raw[raw.rfind(b"\x1f") + 1:] + b" "
+    def holding_run(self, docnums, run: bytes) -> list[int]:
+        """Those of ``docnums`` whose tokens hold ``run`` (tokens joined by spaces:
+        ``b"公 共"``) as a run of whole tokens, side by side."""
+        if len(self.segments) == 1:
+            offset, segment = self.segments[0]
+            return [d + offset for d in segment.holding_run([d - offset for d in docnums], run)]
+        return [d for d in docnums if _holds_run(raw := self.raw(d), 0, len(raw), run)]
 
     def unit(self, docnum: int, score) -> dict:
         """A fresh unit to rank (callers mark it), from the record decoded once."""
@@ -124,9 +126,38 @@ class _Segment:
             return b""
         if not hasattr(column, "_offsets"):
             return column[docnum]
+        start = column._offsets[docnum]
+        return self._blob()[start:start + column._lengths[docnum]]
+
+    def holding_run(self, docnums: list[int], run: bytes) -> list[int]:
+        """``RankRecords.holding_run`` of this segment's clauses, read in place in the
+        column's bytes (no record cut out of them: a phrase of common characters checks
+        thousands of clauses)."""
+        column = self.column
+        if column is None or not hasattr(column, "_offsets"):
+            return [d for d in docnums if _holds_run(raw := self[d], 0, len(raw), run)]
+        blob, offsets, lengths = self._blob(), column._offsets, column._lengths
+        return [d for d in docnums
+                if _holds_run(blob, offsets[d], offsets[d] + lengths[d], run)]
+
+    def _blob(self) -> bytes:
+        """The column's bytes, read whole on first use."""
         if self.blob is None:
+            column = self.column
             count = len(column._lengths)
             end = column._offsets[-1] + column._lengths[-1] if count else 0
             self.blob = bytes(column._dbfile.get(column._basepos, end)) if end else b""
-        start = column._offsets[docnum]
-        return self.blob[start:start + column._lengths[docnum]]
+        return self.blob
+
+
+def _holds_run(data: bytes, start: int, end: int, run: bytes) -> bool:
+    """Whether the record in ``data[start:end]`` has ``run`` in its tokens (after its last
+    part separator) starting and ending on token boundaries."""
+    start = data.rfind(b"\x1f", start, end) + 1 or start
+    size = len(run)
+    at = data.find(run, start, end)
+    while at >= 0:
+        if (at == start or data[at - 1] == 32) and (at + size == end or data[at + size] == 32):
+            return True
+        at = data.find(run, at + 1, end)
+    return False

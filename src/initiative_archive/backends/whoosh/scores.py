@@ -29,7 +29,7 @@ from whoosh.matching import (
 )
 from whoosh.query import DisjunctionMax, Or
 
-from .postings import Unsupported, postings_weights, score_weights, term_cache
+from .postings import Unsupported, scored_postings, term_cache
 
 
 def all_scores(searcher, query, check=lambda: None) -> dict[int, float] | None:
@@ -98,14 +98,7 @@ class _Segment:
         return _preloaded_sum([self.scores(sub) for sub in m._submatchers], m._boost)
 
     def leaf(self, m) -> dict[int, float]:
-        """A term's postings scored as ``m.score()`` scores each (kept for the next query
-        that names the term)."""
-        if m._term is None:
-            return score_weights(self.reader, m, postings_weights(m))
-        scorer = m._scorer if type(m) is ListMatcher else m.scorer
-        model = (type(scorer), getattr(scorer, "B", None), getattr(scorer, "K1", None))
-        return self.cache.get((id(self.reader), *m._term, model),
-                              lambda: score_weights(self.reader, m, postings_weights(m)))
+        return scored_postings(self.reader, m, self.cache)
 
 
 def _preloaded_or(q, searcher, context) -> bool:
