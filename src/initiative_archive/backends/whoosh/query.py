@@ -361,19 +361,30 @@ def smallest_units(ranked: list[dict]) -> list[dict]:
 def highlight_spans(text: str, query: Query) -> tuple[tuple[int, int], ...]:
     """Character spans of ``text`` that the query matched: words of the ``text`` field, and
     runs of the ``chars`` field's phrases."""
-    leaves = _leaves(query)
-    word_terms = {leaf.text for leaf in leaves
-                  if isinstance(leaf, Term) and leaf.fieldname == "text"}
-    word_tokens, char_tokens = query_spans(text)
-    spans = [(s, e) for term, s, e in word_tokens if term in word_terms]
-    char_terms = {leaf.text for leaf in leaves
-                  if isinstance(leaf, Term) and leaf.fieldname == "chars"}
-    spans += [(s, e) for term, s, e in char_tokens if term in char_terms]
-    runs = {"chars": _TokenIndex(char_tokens), "text": _TokenIndex(word_tokens)}
-    for leaf in leaves:
-        if isinstance(leaf, Phrase) and leaf.fieldname in runs:
-            spans += runs[leaf.fieldname].spans(list(leaf.words))
-    return _merge(spans)
+    return Highlighter(query).spans(text)
+
+
+class Highlighter:
+    """What a query marks in a hit's text (``highlight_spans``), read off the query once for
+    all the hits shown: a query with a concept carries dozens of phrases."""
+
+    def __init__(self, query: Query) -> None:
+        leaves = _leaves(query)
+        self.terms = {field: {leaf.text for leaf in leaves
+                              if isinstance(leaf, Term) and leaf.fieldname == field}
+                      for field in ("text", "chars")}
+        self.phrases = [(leaf.fieldname, list(leaf.words)) for leaf in leaves
+                        if isinstance(leaf, Phrase) and leaf.fieldname in self.terms]
+
+    def spans(self, text: str) -> tuple[tuple[int, int], ...]:
+        word_tokens, char_tokens = query_spans(text)
+        spans = [(s, e) for term, s, e in word_tokens if term in self.terms["text"]]
+        spans += [(s, e) for term, s, e in char_tokens if term in self.terms["chars"]]
+        if self.phrases:
+            runs = {"chars": _TokenIndex(char_tokens), "text": _TokenIndex(word_tokens)}
+            for field, words in self.phrases:
+                spans += runs[field].spans(words)
+        return _merge(spans)
 
 
 class _TokenIndex:
@@ -461,10 +472,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, ma
     units, query, unread = _matching_units(searcher, text, filters, match, nested, limits,
                                            budget, glossary)
     shown = units if limit is None else units[:limit]
-    hits = []
+    hits, highlighter = [], Highlighter(query)
     for u in shown:
         budget.check()
-        hits.append(_hit(searcher, u, query))
+        hits.append(_hit(searcher, u, highlighter))
     suggestion = None
     if not any(u.get("match", "some") != "some" for u in units):
         suggestion = _better_suggestion(searcher, text, filters, units, limits, budget)
@@ -472,14 +483,14 @@ def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, ma
                         notices=notices)
 
 
-def _hit(searcher, unit: dict, query: Query) -> Hit:
+def _hit(searcher, unit: dict, highlighter: Highlighter) -> Hit:
     """The hit of a ranked unit: its stored record, read now (ranking read only its
     ranking record), with its score and match level."""
     unit = {**searcher.stored_fields(unit["docnum"]), **unit}
     return Hit(clause=clause_from_stored(unit), doc_title=unit.get("doc_title", ""),
                date=unit.get("date", ""), kind=unit.get("kind", ""),
                score=float(unit["score"] or 0.0),
-               highlights=highlight_spans(unit.get("text", ""), query),
+               highlights=highlighter.spans(unit.get("text", "")),
                match=unit.get("match", ""), via=unit.get("via", ""))
 
 
@@ -502,7 +513,8 @@ def more_like(searcher, clause_id: str, limit: int, filters: Filters,
                         2 * limit + len(family) + 20, count=False)
     alike = [u for u in ranked if u["clause_id"] not in family and u.get("role") != "heading"
              and clause_id not in (u.get("ancestors") or [])]
-    return [_hit(searcher, u, query) for u in smallest_units(alike)[:limit]]
+    highlighter = Highlighter(query)
+    return [_hit(searcher, u, highlighter) for u in smallest_units(alike)[:limit]]
 
 
 def _matching_units(searcher, text: str, filters: Filters, match: str, nested: bool,
