@@ -236,8 +236,8 @@ class _TermPool(PostingPool):
 
     Past ``limitmb`` the terms held go to a run on disk, by term in order, and the runs are
     merged by term at the end. Whoosh writes a run a posting at a time and merges runs a
-    posting at a time, which made a 100k-clause build, whose workers spill, three times as
-    slow a clause as a 10k one."""
+    posting at a time, which made a 100k-clause build (whose workers spill) take twice as
+    long a clause as a 10k one."""
 
     def __init__(self, *args, **options) -> None:
         super().__init__(*args, **options)
@@ -348,8 +348,8 @@ def _merged(runs: list[Iterator[tuple[tuple, list]]]) -> Iterator[tuple[tuple, l
 
 
 def _sorted(postings: list[tuple], parts: int) -> list[tuple]:
-    """A term's postings from ``parts`` runs, each in order, in order: documents ascend from
-    run to run, save a spelling word's (document -1) of a later run."""
+    """A term's postings gathered from ``parts`` runs, put in order: documents ascend from
+    run to run already, but a later run's spelling word (document -1) would not."""
     if parts > 1:
         postings.sort()
     return postings
