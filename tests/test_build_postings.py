@@ -134,7 +134,7 @@ def test_postings_added_a_block_at_a_time_are_written_as_one_at_a_time(tmp_path)
     for n, size in enumerate([1, 2, 127, 128, 129, 255, 256, 257, 300, 5]):
         docs = sorted(rng.sample(range(2000), size))
         terms.append((f"t{n:03d}".encode(), [
-            ("text", b"", d, float(rng.choice([1, 1, 2, 7])),
+            (d, float(rng.choice([1, 1, 2, 7])),
              rng.choice([None, b"", bytes([rng.randrange(256)])])) for d in docs]))
     lengths = {d: rng.choice([0, 1, 5, 40, 300]) for d in range(2000)}
 
@@ -152,7 +152,7 @@ def test_postings_added_a_block_at_a_time_are_written_as_one_at_a_time(tmp_path)
         return {name.rsplit(".", 1)[1]: storage.open_file(name).read() for name in storage.list()}
 
     def one_at_a_time(writer, postings):
-        for _, _, docnum, weight, value in postings:
+        for docnum, weight, value in postings:
             writer.add(docnum, weight, b"" if value is None else value, lengths[docnum])
 
     def by_block(writer, postings):

@@ -164,8 +164,8 @@ def _write_by_term(writer, schema: Schema, lengths, terms) -> None:
             block_writer(writer._postwriter)
             length = lengths.doc_field_length_reader(fieldname) if lengths else _no_length
             current = fieldname
-        if postings[0][2] == -1:  # spelling words (document -1) sort first: not postings
-            postings = [p for p in postings if p[2] != -1]
+        if postings[0][0] == -1:  # spelling words (document -1) sort first: not postings
+            postings = [p for p in postings if p[0] != -1]
             if not postings:
                 continue
         writer.start_term(text)
@@ -202,20 +202,21 @@ def block_writer(postwriter: W3PostingsWriter) -> None:
 
 
 def _add_by_block(postwriter, postings: list[tuple], length) -> None:
-    """What whoosh3's ``add_posting`` does with each of one term's postings (in document
-    order), a block of ``_blocklimit`` at a time: the same blocks and block statistics, with
-    no Python call per posting (a build writes a million and more)."""
+    """What whoosh3's ``add_posting`` does with each of one term's postings ((document,
+    weight, value), in document order), a block of ``_blocklimit`` at a time: the same blocks
+    and block statistics, with no Python call per posting (a build writes a million and
+    more)."""
     limit = postwriter._blocklimit
     for start in range(0, len(postings), limit):
         if start:  # add_posting writes a full block when the next posting comes
             postwriter._write_block()
         block = postings[start:start + limit]
-        ids = [p[2] for p in block]
-        weights = [p[3] for p in block]
+        ids = [p[0] for p in block]
+        weights = [p[1] for p in block]
         postwriter._ids.extend(ids)
         postwriter._weights.extend(weights)
         postwriter._maxweight = max(postwriter._maxweight, *weights)
-        postwriter._values.extend(p[4] for p in block if p[4])
+        postwriter._values.extend(p[2] for p in block if p[2])
         lengths = [n for n in map(length, ids) if n]
         if lengths:
             shortest = min(lengths)
@@ -232,7 +233,8 @@ class _TermPool(PostingPool):
     """Whoosh's pool, keeping the postings by term as they come rather than in one list that
     is sorted whole at the end: a worker's terms are sorted instead of its postings (a few
     percent as many); those of one term are in document order already. Without Whoosh's
-    per-posting type assertions (our postings are made right).
+    per-posting type assertions (our postings are made right). A term's postings are held
+    as (document, weight, value): the field and term are its key.
 
     Past ``limitmb`` the terms held go to a run on disk, by term in order, and the runs are
     merged by term at the end. Whoosh writes a run a posting at a time and merges runs a
@@ -244,6 +246,7 @@ class _TermPool(PostingPool):
         self.terms: dict[tuple[str, bytes], list[tuple]] = {}
 
     def add(self, item) -> None:
+        """A posting as Whoosh gives it: (field, term, document, weight, value)."""
         self.add_field(item[0], item[2], [(item[1], None, item[3], item[4])], 1.0)
 
     def add_field(self, fieldname: str, docnum: int, postings: list[tuple],
@@ -257,11 +260,11 @@ class _TermPool(PostingPool):
         terms, size = self.terms, 150 + len(fieldname)
         added = 0
         for text, _, weight, value in postings:
-            posting = (fieldname, text, docnum, weight * boost, value)
+            key, posting = (fieldname, text), (docnum, weight * boost, value)
             added += size + 2 * len(text) + len(value or b"")
-            held = terms.get(posting[:2])
+            held = terms.get(key)
             if held is None:
-                terms[posting[:2]] = [posting]
+                terms[key] = [posting]
             else:
                 held.append(posting)
         self.currentsize += added
@@ -318,8 +321,9 @@ class _TermPool(PostingPool):
             self.tempstore.delete_file(path)
 
     def items(self, maxfiles: int = 128) -> list[tuple]:
-        """Every posting, in the order Whoosh's sort gives (Whoosh's own writing path)."""
-        return [posting for _, postings in self.by_term() for posting in postings]
+        """Every posting as Whoosh's pool gives it (field, term, document, weight, value), in
+        the order Whoosh's sort gives (Whoosh's own writing path)."""
+        return [(*key, *posting) for key, postings in self.by_term() for posting in postings]
 
     def cleanup(self) -> None:
         for path in self.runs:
