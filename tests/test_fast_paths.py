@@ -324,3 +324,28 @@ def test_the_clauses_holding_a_run_are_those_whose_tokens_hold_it(shipped):
             for i in range(len(records.unit(d, 0)["tokens"])))]
         assert expected, run
         assert records.holding_run(docnums, " ".join(run).encode()) == expected
+
+
+@pytest.mark.parametrize("apart", [0, 50, 10**9])
+def test_records_read_one_at_a_time_or_with_the_whole_column_are_the_same(shipped, monkeypatch,
+                                                                         apart):
+    """A segment's first records are read one at a time, the rest from the column read
+    whole: whatever the switch, every record, and every run found in them, is the same."""
+    from initiative_archive.backends.whoosh import rank_column
+
+    reader = shipped.engine.session.searcher().reader()
+    whole = rank_column.RankRecords(reader)
+    docnums = list(reader.all_doc_ids())
+    expected = [whole.raw(d) for d in docnums]
+    runs = [whole.holding_run(docnums, run) for run in (b"\xe5\x85\xac \xe5\x85\xb1", b"librari")]
+    monkeypatch.setattr(rank_column, "READ_APART", apart)
+    records = rank_column.RankRecords(reader)
+    for _, segment in records.segments:
+        segment.blob, segment.read_apart = None, 0
+    assert [records.raw(d) for d in docnums] == expected
+    for _, segment in records.segments:
+        segment.blob, segment.read_apart = None, 0
+    assert [records.holding_run(docnums[:40], run) for run in (b"\xe5\x85\xac \xe5\x85\xb1",
+            b"librari")] == [[d for d in r if d in docnums[:40]] for r in runs]
+    assert [records.holding_run(docnums, run) for run in (b"\xe5\x85\xac \xe5\x85\xb1",
+            b"librari")] == runs

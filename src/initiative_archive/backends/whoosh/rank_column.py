@@ -112,13 +112,16 @@ def _segment(leaf) -> _Segment:
 
 
 class _Segment:
-    """One segment's rank column: its bytes read whole on first use when it is Whoosh's
-    variable-length column, else read a value at a time."""
+    """One segment's rank column. A search's first ``READ_APART`` records are read one at a
+    time, and the column's bytes whole after that (or for a phrase's many clauses): a cold
+    search ranks a few hundred clauses, and reading all of a 100k-clause index's column (33
+    MB) cost it more than they did, where a session of many searches reads most of it."""
 
     def __init__(self, leaf) -> None:
         self.column = (leaf.column_reader("rank", translate=False) if leaf.has_column("rank")
                        else None)
         self.blob: bytes | None = None
+        self.read_apart = 0
 
     def __getitem__(self, docnum: int) -> bytes:
         column = self.column
@@ -126,15 +129,19 @@ class _Segment:
             return b""
         if not hasattr(column, "_offsets"):
             return column[docnum]
-        start = column._offsets[docnum]
-        return self._blob()[start:start + column._lengths[docnum]]
+        start, length = column._offsets[docnum], column._lengths[docnum]
+        if self.blob is None and self.read_apart < READ_APART:
+            self.read_apart += 1
+            return column._dbfile.get(column._basepos + start, length)
+        return self._blob()[start:start + length]
 
     def holding_run(self, docnums: list[int], run: bytes) -> list[int]:
         """``RankRecords.holding_run`` of this segment's clauses, read in place in the
         column's bytes (no record cut out of them: a phrase of common characters checks
         thousands of clauses)."""
         column = self.column
-        if column is None or not hasattr(column, "_offsets"):
+        if column is None or not hasattr(column, "_offsets") or (
+                self.blob is None and len(docnums) <= READ_APART - self.read_apart):
             return [d for d in docnums if _holds_run(raw := self[d], 0, len(raw), run)]
         blob, offsets, lengths = self._blob(), column._offsets, column._lengths
         return [d for d in docnums
@@ -148,6 +155,9 @@ class _Segment:
             end = column._offsets[-1] + column._lengths[-1] if count else 0
             self.blob = bytes(column._dbfile.get(column._basepos, end)) if end else b""
         return self.blob
+
+
+READ_APART = 2000  # records of a segment read one at a time before its column is read whole
 
 
 def _holds_run(data: bytes, start: int, end: int, run: bytes) -> bool:
