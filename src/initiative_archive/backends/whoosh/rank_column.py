@@ -157,7 +157,7 @@ class _Segment:
         return self.blob
 
 
-READ_APART = 2000  # records of a segment read one at a time before its column is read whole
+READ_APART = 1000  # records of a segment read one at a time before its column is read whole
 
 
 def _holds_run(data: bytes, start: int, end: int, run: bytes) -> bool:

@@ -153,17 +153,28 @@ class BestVariant(DisjunctionMax):
             each = [segment.scores(q.matcher(searcher, context)) for q in self.subqueries]
         except Unsupported:
             return super().matcher(searcher, context)
-        found: dict[int, list[float]] = {}
-        for scores in each:
-            for d, s in scores.items():
-                found.setdefault(d, []).append(s)
-        if not found:
+        best, total = _best_and_total(each)
+        if not best:
             return NullMatcher()
-        ids = sorted(found)
+        ids = sorted(best)
         tiebreak = self.tiebreak
-        weights = []
-        for d in ids:
-            values = found[d]
-            best = max(values)
-            weights.append(best + tiebreak * (sum(values) - best) if tiebreak else best)
-        return ListMatcher(ids, weights=weights)
+        if not tiebreak:
+            return ListMatcher(ids, weights=[best[d] for d in ids])
+        return ListMatcher(ids, weights=[best[d] + tiebreak * (total[d] - best[d]) for d in ids])
+
+
+def _best_and_total(each: list[dict[int, float]]) -> tuple[dict[int, float], dict[int, float]]:
+    """For each clause, its best score among the variants' and the sum of them all (added in
+    the variants' order, as ``sum`` of the list of them adds them)."""
+    if not each:
+        return {}, {}
+    best, total = dict(each[0]), dict(each[0])
+    for scores in each[1:]:
+        for d, s in scores.items():
+            if d in best:
+                total[d] += s
+                if s > best[d]:
+                    best[d] = s
+            else:
+                best[d] = total[d] = s
+    return best, total
