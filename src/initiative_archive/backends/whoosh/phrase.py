@@ -12,12 +12,14 @@ words' BM25F scores, added in the same order), so ranking is unchanged.
 
 from __future__ import annotations
 
+from functools import partial
+
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
 from whoosh.query import Phrase, Query, Term
 from whoosh.scoring import WeightLengthScorer
 
-from .postings import scored_postings, term_cache
+from .postings import postings_weights, score_weights, scoring_model, term_cache
 from .rank_column import rank_records
 
 FIELD = "chars"  # the field whose terms the rank column's tokens are
@@ -45,14 +47,26 @@ class TokenPhrase(Phrase):
                 return super().matcher(searcher, context)  # not what this module reads
             terms.append(matcher)
         cache = term_cache(searcher)
-        scored = [scored_postings(reader, t, cache) for t in terms]  # shared with word queries
         run = " ".join(self.words).encode("utf-8")
-        common = set(scored[0]).intersection(*scored[1:]).difference(deleted)
-        ids = sorted(rank_records(reader).holding_run(common, run))
-        if not ids:
+        scores = cache.get((id(reader), self.fieldname, run, scoring_model(terms[0])),
+                           lambda: _run_scores(reader, terms, run, deleted, cache))
+        if not scores:
             return NullMatcher()
-        scores = _tree_sum([{d: s[d] for d in ids} for s in scored], ids)
+        ids = list(scores)  # in document order
         return ListMatcher(ids, weights=[scores[d] * self.boost for d in ids])
+
+
+def _run_scores(reader, terms: list, run: bytes, deleted, cache) -> dict[int, float]:
+    """docnum -> score, in document order, of the clauses of a segment whose tokens hold
+    ``run``: those holding every word (their postings' weights, kept for the next phrase that
+    names a word), then the run checked on their tokens; each scored as the sum of its words'
+    BM25F scores, only for the clauses found."""
+    weights = [cache.get((id(reader), *t._term, "weights"), partial(postings_weights, t))
+               for t in terms]
+    common = set(weights[0]).intersection(*weights[1:]).difference(deleted)
+    ids = sorted(rank_records(reader).holding_run(common, run))
+    return _tree_sum([score_weights(reader, t, {d: w[d] for d in ids})
+                      for t, w in zip(terms, weights, strict=True)], ids)
 
 
 def _tree_sum(scores: list[dict[int, float]], ids: list[int]) -> dict[int, float]:

@@ -93,13 +93,18 @@ class TermCache:
 def scored_postings(reader, m, cache: TermCache) -> dict[int, float]:
     """docnum -> score of each posting of the term of leaf matcher ``m`` (of a segment of
     ``reader``), as ``m.score()`` scores it: kept in ``cache`` for the next query that names
-    the term, whether as a word or in a phrase."""
+    the term."""
     if m._term is None:
         return score_weights(reader, m, postings_weights(m))
-    scorer = m._scorer if type(m) is ListMatcher else m.scorer
-    model = (type(scorer), getattr(scorer, "B", None), getattr(scorer, "K1", None))
-    return cache.get((id(reader), *m._term, model),
+    return cache.get((id(reader), *m._term, scoring_model(m)),
                      lambda: score_weights(reader, m, postings_weights(m)))
+
+
+def scoring_model(m) -> tuple:
+    """What a leaf matcher's scores depend on besides the term and the index: its scorer's
+    kind and parameters (a cache key)."""
+    scorer = m._scorer if type(m) is ListMatcher else m.scorer
+    return (type(scorer), getattr(scorer, "B", None), getattr(scorer, "K1", None))
 
 
 def term_cache(searcher) -> TermCache:
