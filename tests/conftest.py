@@ -24,6 +24,7 @@ from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from initiative_archive import Archive
+from initiative_archive.backends.whoosh.store import make_schema as _make_schema
 from initiative_archive.cli import main
 from initiative_archive.config import CORPUS_ENV, INDEX_ENV
 from initiative_archive.fetch import fetch
@@ -88,6 +89,37 @@ def shipped_index(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def shipped(shipped_index) -> Archive:
     return Archive(CORPUS, shipped_index)
+
+
+def positional_schema():
+    """The index's schema, its ``chars`` field keeping positions as it once did: what
+    Whoosh's own ``Phrase`` needs, to compare phrases checked on tokens with."""
+    from whoosh.fields import TEXT
+
+    from initiative_archive.analysis import CHARS
+
+    schema = _make_schema()
+    schema.remove("chars")
+    schema.add("chars", TEXT(analyzer=CHARS, phrase=True, multitoken_query="phrase"))
+    return schema
+
+
+def positional_archive(corpus: Path, index: Path) -> Archive:
+    """An archive whose index keeps the ``chars`` field's positions (``positional_schema``);
+    its updates keep them too."""
+    from initiative_archive.backends.whoosh import store
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "make_schema", positional_schema)
+        archive = Archive(corpus, index)
+        archive.index(rebuild=True)
+    return archive
+
+
+@pytest.fixture(scope="session")
+def positional(tmp_path_factory) -> Archive:
+    """The shipped corpus indexed once with the ``chars`` field's positions."""
+    return positional_archive(CORPUS, tmp_path_factory.mktemp("positional") / "index")
 
 
 @pytest.fixture

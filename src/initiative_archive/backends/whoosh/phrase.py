@@ -26,7 +26,9 @@ FIELD = "chars"  # the field whose terms the rank column's tokens are
 
 
 class TokenPhrase(Phrase):
-    """A ``Phrase`` of the ``chars`` field with words side by side (slop 1)."""
+    """A ``Phrase`` of the ``chars`` field: its words side by side (slop 1), or in order with
+    at most ``slop - 1`` tokens between one and the next (``"..."~N``, as Whoosh's
+    ``SpanNear2`` with ``ordered`` and ``mindist=1`` reads positions)."""
 
     def matcher(self, searcher, context=None):
         reader = searcher.reader()
@@ -48,25 +50,44 @@ class TokenPhrase(Phrase):
             terms.append(matcher)
         cache = term_cache(searcher)
         run = " ".join(self.words).encode("utf-8")
-        scores = cache.get((id(reader), self.fieldname, run, scoring_model(terms[0])),
-                           lambda: _run_scores(reader, terms, run, deleted, cache))
+        scores = cache.get((id(reader), self.fieldname, run, self.slop, scoring_model(terms[0])),
+                           lambda: _run_scores(reader, terms, self.words, self.slop, deleted,
+                                               cache))
         if not scores:
             return NullMatcher()
         ids = list(scores)  # in document order
         return ListMatcher(ids, weights=[scores[d] * self.boost for d in ids])
 
 
-def _run_scores(reader, terms: list, run: bytes, deleted, cache) -> dict[int, float]:
-    """docnum -> score, in document order, of the clauses of a segment whose tokens hold
-    ``run``: those holding every word (their postings' weights, kept for the next phrase that
-    names a word), then the run checked on their tokens; each scored as the sum of its words'
-    BM25F scores, only for the clauses found."""
+def _run_scores(reader, terms: list, words: list[str], slop: int, deleted, cache
+                ) -> dict[int, float]:
+    """docnum -> score, in document order, of the clauses of a segment whose tokens hold the
+    phrase: those holding every word (their postings' weights, kept for the next phrase that
+    names a word), then the phrase checked on their tokens; each scored as the sum of its
+    words' BM25F scores, only for the clauses found."""
     weights = [cache.get((id(reader), *t._term, "weights"), partial(postings_weights, t))
                for t in terms]
     common = set(weights[0]).intersection(*weights[1:]).difference(deleted)
-    ids = sorted(rank_records(reader).holding_run(common, run))
+    records = rank_records(reader)
+    if slop <= 1:
+        ids = sorted(records.holding_run(common, " ".join(words).encode("utf-8")))
+    else:
+        ids = sorted(d for d in common if near_in_order(records.tokens(d), words, slop))
     return _tree_sum([score_weights(reader, t, {d: w[d] for d in ids})
                       for t, w in zip(terms, weights, strict=True)], ids)
+
+
+def near_in_order(tokens: tuple[str, ...], words: list[str], slop: int) -> bool:
+    """Whether ``tokens`` hold ``words`` in order, each one to ``slop`` tokens after the one
+    before (Whoosh's ``SpanNear2(ordered=True, mindist=1)`` on positions)."""
+    reached = [i for i, token in enumerate(tokens) if token == words[0]]
+    for word in words[1:]:
+        if not reached:
+            return False
+        first = reached[0]
+        reached = [i for i, token in enumerate(tokens[first + 1:], first + 1) if token == word
+                   and any(1 <= i - j <= slop for j in reached)]
+    return bool(reached)
 
 
 def _tree_sum(scores: list[dict[int, float]], ids: list[int]) -> dict[int, float]:
@@ -80,15 +101,15 @@ def _tree_sum(scores: list[dict[int, float]], ids: list[int]) -> dict[int, float
 
 
 def token_phrases(query: Query) -> Query:
-    """``query`` with each exact phrase of the ``chars`` field as a ``TokenPhrase`` (a query
-    without one is returned as it is)."""
-    if not any(_exact(leaf) for leaf in query.leaves()):
+    """``query`` with each phrase of the ``chars`` field as a ``TokenPhrase`` (a query
+    without one is returned as it is): the field keeps no positions."""
+    if not any(_of_chars(leaf) for leaf in query.leaves()):
         return query
-    if _exact(query):
-        return TokenPhrase(query.fieldname, query.words, slop=1, boost=query.boost,
-                           char_ranges=query.char_ranges)
+    if _of_chars(query):
+        return TokenPhrase(query.fieldname, query.words, slop=max(1, query.slop),
+                           boost=query.boost, char_ranges=query.char_ranges)
     return query.apply(token_phrases)
 
 
-def _exact(query: Query) -> bool:
-    return type(query) is Phrase and query.fieldname == FIELD and query.slop == 1
+def _of_chars(query: Query) -> bool:
+    return type(query) is Phrase and query.fieldname == FIELD

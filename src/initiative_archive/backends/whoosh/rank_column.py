@@ -84,12 +84,18 @@ class RankRecords:
 
     def unit(self, docnum: int, score) -> dict:
         """A fresh unit to rank (callers mark it), from the record decoded once."""
+        return {**self._decoded(docnum), "score": score, "docnum": docnum}
+
+    def tokens(self, docnum: int) -> tuple[str, ...]:
+        return self._decoded(docnum)["tokens"]
+
+    def _decoded(self, docnum: int) -> dict:
         decoded = self.decoded.get(docnum)
         if decoded is None:
             if len(self.decoded) >= DECODED_RECORDS:
                 self.decoded.clear()
             decoded = self.decoded[docnum] = _decode(self.raw(docnum))
-        return {**decoded, "score": score, "docnum": docnum}
+        return decoded
 
 
 DECODED_RECORDS = 100_000  # records kept decoded (a few hundred bytes each)

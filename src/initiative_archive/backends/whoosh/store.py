@@ -53,7 +53,7 @@ from ...model import Document
 from .rank_column import RankColumn, rank_value
 from .term_infos import kept_terms
 
-SCHEMA_VERSION = 7  # 5: the rank column; 6: names on file records; 7: no positions in text
+SCHEMA_VERSION = 8  # 5: rank column; 6: names on file records; 7, 8: no positions in text, chars
 #: What a damaged index raises when Whoosh reads it: truncated or missing files, bad pickles.
 DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
           whoosh_index.EmptyIndexError, CorruptIndexError)
@@ -122,7 +122,10 @@ def make_schema() -> Schema:
         # no positions: a quoted phrase is a run of the chars field (query.py), and writing
         # the positions of every word and bigram cost a build a sixth of its time
         text=TEXT(analyzer=WORDS, stored=True, phrase=False, multitoken_query="or"),
-        chars=TEXT(analyzer=CHARS, phrase=True, multitoken_query="phrase"),
+        # no positions either: a phrase of the chars field is checked on the clause's tokens
+        # in the rank column (phrase.py), and the positions cost a build a twelfth of its time
+        # and the index a seventh of its size
+        chars=TEXT(analyzer=CHARS, phrase=False, multitoken_query="phrase"),
         spell=TEXT(analyzer=SPELL, phrase=False),
         rank=RankColumn(),  # what ranking reads of a clause (rank_column.py)
     )
