@@ -364,3 +364,19 @@ def test_records_read_one_at_a_time_or_with_the_whole_column_are_the_same(shippe
             b"librari")] == [[d for d in r if d in docnums[:40]] for r in runs]
     assert [records.holding_run(docnums, run) for run in (b"\xe5\x85\xac \xe5\x85\xb1",
             b"librari")] == runs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("abc图书馆.*", min_size=1, max_size=5), min_size=1, max_size=12),
+       st.text("abc图书馆.* ", max_size=40))
+def test_the_tree_of_words_matches_the_longest_word_starting_at_each_place(words, text):
+    import re
+
+    from initiative_archive.ranking import longest_of
+
+    pattern = re.compile(longest_of(words))
+    for at in range(len(text) + 1):
+        found = pattern.match(text, at)
+        starting = [w for w in words if text.startswith(w, at)]
+        assert (found.group() if found else None) == (max(starting, key=len) if starting
+                                                       else None), (at, words)
