@@ -84,7 +84,9 @@ def rank_key(shape: QueryShape, tokens: tuple[str, ...]) -> tuple[str, int]:
     tokens = tuple(tokens)
     if contiguous(shape.tokens, tokens):
         return "phrase", len(shape.words)
-    places = [_occurrences(word, tokens) for word in shape.words]
+    joined = _joined(tokens)[0]  # a word not in the clause's characters is not in its tokens
+    places = [_occurrences(word, tokens) if "".join(word) in joined else []
+              for word in shape.words]
     held = sum(1 for p in places if p)
     if held < len(places):
         return "some", held
