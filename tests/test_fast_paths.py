@@ -380,3 +380,28 @@ def test_the_tree_of_words_matches_the_longest_word_starting_at_each_place(words
         starting = [w for w in words if text.startswith(w, at)]
         assert (found.group() if found else None) == (max(starting, key=len) if starting
                                                        else None), (at, words)
+
+
+def test_a_word_too_long_for_the_tree_is_still_matched_whole():
+    import re
+
+    from initiative_archive.ranking import longest_of
+
+    words = ["a" * 300, "a", "ab"]
+    pattern = re.compile(longest_of(words))
+    assert pattern.match("a" * 301).group() == "a" * 300
+    assert pattern.match("abc").group() == "ab"
+
+
+def test_the_term_cache_counts_empty_answers_against_its_limit(monkeypatch):
+    """A phrase found nowhere is kept as an empty answer: it still takes room, so a server
+    asked for many such phrases keeps a bounded number of them."""
+    from initiative_archive.backends.whoosh import postings
+
+    monkeypatch.setattr(postings, "CACHED_POSTINGS", 50)
+    cache = postings.TermCache()
+    for n in range(500):
+        cache.get(("phrase", n), dict)
+    cache.get(("word", 0), lambda: dict.fromkeys(range(30), 1.0))
+    assert len(cache.items) <= 21 and ("word", 0) in cache.items
+    assert cache.size == sum(len(v) + 1 for v in cache.items.values()) <= 50

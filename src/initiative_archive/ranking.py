@@ -139,6 +139,8 @@ def longest_of(words: list[str]) -> str:
     tried: the words as a tree of their common beginnings, so that each character is tried
     once rather than against each of dozens of alternatives (a quarter less time for a
     concept's runs)."""
+    if max(map(len, words), default=0) > _LONGEST_IN_TREE:  # the tree is built recursively
+        return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
     tree: dict = {}
     for word in words:
         node = tree
@@ -146,6 +148,9 @@ def longest_of(words: list[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
     return _branch(tree)
+
+
+_LONGEST_IN_TREE = 200  # characters; a longer word makes the plain alternation
 
 
 def _branch(node: dict) -> str:

@@ -1,4 +1,4 @@
-"""Exact phrases of the ``chars`` field, checked on each clause's tokens instead of positions.
+"""Phrases of the ``chars`` field, checked on each clause's tokens: the field keeps no positions.
 
 Whoosh matches a phrase by intersecting its words' postings one clause at a time and then
 comparing their positions (``SpanNear2``): in Python, per clause and per word, so a phrase of
@@ -6,12 +6,14 @@ common characters (``"公共文化服务"``: thousands of clauses hold all six) 
 second at 10k clauses. Here each word's postings are read a block at a time, the clauses
 holding every word are found by intersecting sets, and each is kept if its tokens (the rank
 column) hold the phrase side by side: the same clauses, since the tokens are the field's terms
-in position order. Each kept clause is scored as Whoosh scores the phrase (the sum of its
+in position order. A phrase with slop (``"..."~N``) is checked on the same tokens as
+Whoosh reads positions. Each kept clause is scored as Whoosh scores the phrase (the sum of its
 words' BM25F scores, added in the same order), so ranking is unchanged.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import partial
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -46,7 +48,9 @@ class TokenPhrase(Phrase):
             scorer = getattr(matcher, "_scorer" if kind is ListMatcher else "scorer", None)
             if kind not in (W3LeafMatcher, ListMatcher) or not isinstance(scorer,
                                                                           WeightLengthScorer):
-                return super().matcher(searcher, context)  # not what this module reads
+                # not what this module reads (another weighting): Whoosh's own, which says
+                # the field has no positions
+                return super().matcher(searcher, context)
             terms.append(matcher)
         cache = term_cache(searcher)
         run = " ".join(self.words).encode("utf-8")
@@ -85,8 +89,9 @@ def near_in_order(tokens: tuple[str, ...], words: list[str], slop: int) -> bool:
         if not reached:
             return False
         first = reached[0]
+        # a place is reached if one reached before stands 1 to slop tokens ahead of it
         reached = [i for i, token in enumerate(tokens[first + 1:], first + 1) if token == word
-                   and any(1 <= i - j <= slop for j in reached)]
+                   and bisect_left(reached, i - slop) < bisect_left(reached, i)]
     return bool(reached)
 
 
@@ -102,7 +107,8 @@ def _tree_sum(scores: list[dict[int, float]], ids: list[int]) -> dict[int, float
 
 def token_phrases(query: Query) -> Query:
     """``query`` with each phrase of the ``chars`` field as a ``TokenPhrase`` (a query
-    without one is returned as it is): the field keeps no positions."""
+    without one is returned as it is): the field keeps no positions. A slop below 1 (which
+    Whoosh's parser never gives) is read as 1, the words side by side."""
     if not any(_of_chars(leaf) for leaf in query.leaves()):
         return query
     if _of_chars(query):

@@ -63,10 +63,11 @@ CACHED_POSTINGS = 1_000_000  # a term's postings cost a query ~1 µs each to rea
 
 
 class TermCache:
-    """What was read of a term's postings (its scores, or its weights), kept for the queries
-    that follow while the index stays open: saved searches and concepts share many words.
-    The least recently used go past ``CACHED_POSTINGS`` postings held. What it holds is never
-    changed by those who read it."""
+    """What was read of a term's postings (its scores, or its weights), and a phrase's
+    answer, kept for the queries that follow while the index stays open: saved searches and
+    concepts share many words. The least recently used go past ``CACHED_POSTINGS`` postings
+    held, each entry counting one more than it holds (an empty answer is not free). What it
+    holds is never changed by those who read it."""
 
     def __init__(self) -> None:
         self.items: OrderedDict[tuple, dict] = OrderedDict()
@@ -83,10 +84,10 @@ class TermCache:
         with self.lock:
             if key not in self.items:
                 self.items[key] = found
-                self.size += len(found)
+                self.size += len(found) + 1
             while self.size > CACHED_POSTINGS and len(self.items) > 1:
                 _, old = self.items.popitem(last=False)
-                self.size -= len(old)
+                self.size -= len(old) + 1
         return found
 
 
@@ -147,7 +148,7 @@ def _blocks(postfile, position: int) -> dict[int, float]:
                 found.update(dict.fromkeys(accumulate(gaps), array("f", (weights,))[0]))
             else:
                 found.update(zip(accumulate(gaps), weights, strict=True))
-        except (TypeError, ValueError, IndexError) as exc:  # bytes that are not a block
+        except Exception as exc:  # bytes that are not a block: pickle raises many kinds
             raise CorruptIndexError(f"damaged postings block at offset {position} "
                                     f"({type(exc).__name__}: {exc})") from None
         if length < 0:

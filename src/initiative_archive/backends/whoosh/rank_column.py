@@ -60,9 +60,9 @@ def rank_records(reader) -> RankRecords:
 
 class RankRecords:
     """docnum -> the ranking record of an open reader (a record without one, such as a
-    file's, reads as an empty unit). Each segment's column is read whole when first asked
-    for (a few hundred bytes a clause): a query reads hundreds of records, and a phrase
-    thousands, where a read apiece cost more than the rest of the query."""
+    file's, reads as an empty unit), decoded once. A segment's column (a few hundred bytes a
+    clause) is read a record at a time at first, then whole (``_Segment``): a query reads
+    hundreds of records, and a phrase thousands."""
 
     def __init__(self, reader) -> None:
         self.segments = [(offset, _segment(leaf)) for leaf, offset in reader.leaf_readers()]
@@ -118,10 +118,11 @@ def _segment(leaf) -> _Segment:
 
 
 class _Segment:
-    """One segment's rank column. A search's first ``READ_APART`` records are read one at a
-    time, and the column's bytes whole after that (or for a phrase's many clauses): a cold
-    search ranks a few hundred clauses, and reading all of a 100k-clause index's column (33
-    MB) cost it more than they did, where a session of many searches reads most of it."""
+    """One segment's rank column, while the index stays open. Its first ``READ_APART``
+    records are read one at a time, and the column's bytes whole after that (or at once for
+    a phrase's many clauses): a cold search ranks a few hundred clauses, and reading all of a
+    100k-clause index's column (33 MB) cost it more than they did, where a session of many
+    searches reads most of it."""
 
     def __init__(self, leaf) -> None:
         self.column = (leaf.column_reader("rank", translate=False) if leaf.has_column("rank")

@@ -103,8 +103,8 @@ class _Segment:
 
 def _preloaded_or(q, searcher, context) -> bool:
     """Whether ``q`` is an OR whose matcher Whoosh makes an ``ArrayUnionMatcher`` of
-    (``Or._matcher``'s choice: a segment of at most 5,000 clauses, more than two
-    subqueries and fewer than 1,024, no coordination bonus, no need of the current clause)."""
+    (``Or._matcher``'s choice: 1,024 subqueries or more; or more than two, in a segment of at
+    most 5,000 clauses, with no coordination bonus and no need of the current clause)."""
     if type(q) is not Or or q.matcher_type != Or.AUTO_MATCHER:
         return False
     count = len(q.subqueries)
@@ -164,8 +164,8 @@ class BestVariant(DisjunctionMax):
 
 
 def _best_and_total(each: list[dict[int, float]]) -> tuple[dict[int, float], dict[int, float]]:
-    """For each clause, its best score among the variants' and the sum of them all (added in
-    the variants' order, as ``sum`` of the list of them adds them)."""
+    """For each clause, its best score among the variants' and the sum of them all, added
+    one by one in the variants' order."""
     if not each:
         return {}, {}
     best, total = dict(each[0]), dict(each[0])
