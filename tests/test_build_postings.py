@@ -5,14 +5,15 @@ processes an index with the same terms, postings, lengths and stored fields as o
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, copy_corpus
 
 import initiative_archive.backends.whoosh.store as index_module
 from initiative_archive import Archive
 from initiative_archive.analysis import CHARS, INDEXED, SPELL, WORDS, indexed_terms
-from initiative_archive.backends.whoosh.bulk_writer import prepared_schema
+from initiative_archive.backends.whoosh.fast_writer import prepared_schema
 from initiative_archive.backends.whoosh.store import make_schema, open_generation
 
 TEXTS = [
@@ -65,37 +66,84 @@ def _contents(index) -> tuple[dict, dict]:
     return postings, stored
 
 
-def test_a_build_on_several_processes_indexes_what_one_process_does(tmp_path, monkeypatch,
-                                                                    shipped_index):
+def _whooshs_writer(ix, files: int):
+    return ix.writer()
+
+
+@pytest.fixture(scope="module")
+def whooshs_build(tmp_path_factory) -> dict:
+    """What Whoosh's own writer makes of the shipped corpus (the contents of its index)."""
+    index = tmp_path_factory.mktemp("whoosh-writer") / "index"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_module, "_bulk_writer", _whooshs_writer)
+        assert not Archive(CORPUS, index).index(rebuild=True).problems
+    return _contents(index)
+
+
+def test_a_build_in_this_process_indexes_what_whooshs_writer_does(shipped_index, whooshs_build):
+    assert _contents(shipped_index) == whooshs_build
+
+
+def test_a_build_on_several_processes_indexes_what_whooshs_writer_does(tmp_path, monkeypatch,
+                                                                      whooshs_build):
     monkeypatch.setattr(index_module, "PARALLEL_BUILD_FILES", 1)
     monkeypatch.setattr(index_module, "usable_cores", lambda at_most: 2)
     report = Archive(CORPUS, tmp_path / "index").index(rebuild=True)
     assert not report.problems
     ix = open_generation(os.path.realpath(tmp_path / "index" / "live"))
     assert len(ix._segments()) == 2  # one a worker: the workers did the writing
-    assert _contents(tmp_path / "index") == _contents(shipped_index)
+    assert _contents(tmp_path / "index") == whooshs_build
+
+
+def test_updates_in_this_process_index_what_whooshs_writer_does(tmp_path, monkeypatch):
+    """Documents added, changed and removed one update at a time (deletions, new segments
+    and Whoosh's merging of small segments): the index is the one Whoosh's writer leaves."""
+    ids = ["kunming-2013", "nanning-2012", "prc-public-library-law-2018", "nlc-2017-prospects"]
+    indexes = {}
+    for name, writer in (("fast", None), ("whoosh", _whooshs_writer)):
+        if writer is not None:
+            monkeypatch.setattr(index_module, "_bulk_writer", writer)
+        corpus = copy_corpus(tmp_path / name / "corpus", ids[:2])
+        archive = Archive(corpus, tmp_path / name / "index")
+        archive.index()
+        for doc_id in ids[2:]:  # one more document an update
+            copy_corpus(tmp_path / name / "more", [doc_id])
+            (tmp_path / name / "more" / "documents" / f"{doc_id}.md").rename(
+                corpus / "documents" / f"{doc_id}.md")
+            shutil.rmtree(tmp_path / name / "more")
+            archive.index()
+        law = corpus / "documents" / "prc-public-library-law-2018.md"
+        law.write_text(law.read_text(encoding="utf-8").replace("图书馆", "图书室"), "utf-8")
+        (corpus / "documents" / "nanning-2012.md").unlink()
+        archive.index()
+        indexes[name] = tmp_path / name / "index"
+    (fast, fast_docs), (whoosh, whoosh_docs) = map(_contents, indexes.values())
+    assert fast == whoosh
+    unstat = [{k: {f: v for f, v in doc.items() if f != "file_stat"} for k, doc in docs.items()}
+              for docs in (fast_docs, whoosh_docs)]  # two copies of the corpus: other mtimes
+    assert unstat[0] == unstat[1] and len(fast_docs) > 100
 
 
 def test_a_build_whose_workers_spill_runs_to_disk_indexes_the_same(tmp_path, monkeypatch,
-                                                                    shipped_index):
+                                                                    whooshs_build):
     """Workers that hold a few kilobytes of postings at a time (a 100k-clause build holds
     more than its 256 MB) write runs and merge them: the index is the one built in memory."""
-    from initiative_archive.backends.whoosh import bulk_writer
+    from initiative_archive.backends.whoosh import fast_writer
 
     monkeypatch.setattr(index_module, "PARALLEL_BUILD_FILES", 1)
     monkeypatch.setattr(index_module, "usable_cores", lambda at_most: 2)
     monkeypatch.setattr(index_module, "BUILD_POOL_MB", 0.02)
-    save = bulk_writer._TermPool.save
+    save = fast_writer._TermPool.save
 
     def save_and_say(pool) -> None:  # in the workers (forked): a file says a run was written
         if pool.terms:
             (tmp_path / f"run-{os.getpid()}-{len(pool.runs)}").touch()
         save(pool)
 
-    monkeypatch.setattr(bulk_writer._TermPool, "save", save_and_say)
+    monkeypatch.setattr(fast_writer._TermPool, "save", save_and_say)
     assert not Archive(CORPUS, tmp_path / "index").index(rebuild=True).problems
     assert len(list(tmp_path.glob("run-*"))) > 10
-    assert _contents(tmp_path / "index") == _contents(shipped_index)
+    assert _contents(tmp_path / "index") == whooshs_build
     assert not list((tmp_path / "index").rglob("*.run"))  # the runs are gone
 
 
@@ -103,7 +151,7 @@ def test_a_build_whose_workers_spill_runs_to_disk_indexes_the_same(tmp_path, mon
 def test_the_term_pool_gives_the_postings_in_whooshs_order(limit):
     from whoosh.filedb.filestore import RamStorage
 
-    from initiative_archive.backends.whoosh.bulk_writer import _TermPool
+    from initiative_archive.backends.whoosh.fast_writer import _TermPool
 
     postings = [(field, term.encode(), doc, 1.0, b"v%d" % doc)
                 for doc in range(60) for field in ("chars", "text")
@@ -126,7 +174,7 @@ def test_postings_added_a_block_at_a_time_are_written_as_one_at_a_time(tmp_path)
     from whoosh.codec import default_codec
     from whoosh.filedb.filestore import RamStorage
 
-    from initiative_archive.backends.whoosh.bulk_writer import _add_by_block, block_writer
+    from initiative_archive.backends.whoosh.fast_writer import _add_by_block, block_writer
 
     rng = random.Random(13)
     schema = make_schema()
