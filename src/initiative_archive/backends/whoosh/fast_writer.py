@@ -179,7 +179,7 @@ def _no_length(docnum: int) -> int:
 
 class _TermPool(PostingPool):
     """Whoosh's pool, keeping the postings by term as they come rather than in one list that
-    is sorted whole at the end: a worker's terms are sorted instead of its postings (a few
+    is sorted whole at the end: a writer's terms are sorted instead of its postings (a few
     percent as many); those of one term are in document order already. Without Whoosh's
     per-posting type assertions (our postings are made right). A term's postings are held
     as (document, weight, value): the field and term are its key.
@@ -324,7 +324,8 @@ class _FieldLengths:
 
 def prepared_schema(schema: Schema) -> Schema:
     """A copy of ``schema`` whose text fields make their postings from ``indexed_terms``, and
-    whose ID fields make them once per value. For a worker's writer only."""
+    whose ID fields make them once per value: what ``FastWriter`` indexes with (never the
+    schema an index keeps)."""
     fields = {}
     for name, field in schema.items():
         which = _indexed_by(field)
