@@ -324,7 +324,7 @@ def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool,
         _check_names(doc, existing)
         _check_readable(doc, path.name)
         doc.source["original_name"] = doc.source.get("file", printable_name(path.name))
-        corpus.write(doc, source.raw, path.suffix)
+        written = corpus.write(doc, source.raw, path.suffix)
     except ArchiveError as exc:
         outcome.reason = exc.message.removeprefix(f"{path.name}: ")
         outcome.hint = exc.hint
@@ -339,8 +339,7 @@ def _ingest_one(corpus: Corpus, path: Path, overrides: Overrides, replace: bool,
         outcome.reason = f"unexpected {type(exc).__name__}: {exc}"
         outcome.hint = "please report it"
         return outcome
-    existing[doc.id] = Archived.of(doc, corpus.path_for(doc.id).relative_to(corpus.root)
-                                   .as_posix())
+    existing[doc.id] = Archived.of(doc, written.relative_to(corpus.root).as_posix())
     by_hash[digest] = doc.id
     outcome.status = "replaced" if old is not None else "archived"
     return outcome

@@ -358,15 +358,10 @@ def smallest_units(ranked: list[dict]) -> list[dict]:
     return kept
 
 
-def highlight_spans(text: str, query: Query) -> tuple[tuple[int, int], ...]:
-    """Character spans of ``text`` that the query matched: words of the ``text`` field, and
-    runs of the ``chars`` field's phrases."""
-    return Highlighter(query).spans(text)
-
-
 class Highlighter:
-    """What a query marks in a hit's text (``highlight_spans``), read off the query once for
-    all the hits shown: a query with a concept carries dozens of phrases."""
+    """What a query marks in a hit's text, read off the query once for all the hits shown (a
+    query with a concept carries dozens of phrases): ``spans`` of a text are the words of the
+    ``text`` field and the runs of the ``chars`` field's phrases it holds."""
 
     def __init__(self, query: Query) -> None:
         leaves = _leaves(query)

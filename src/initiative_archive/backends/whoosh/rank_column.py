@@ -76,11 +76,14 @@ class RankRecords:
 
     def holding_run(self, docnums, run: bytes) -> list[int]:
         """Those of ``docnums`` whose tokens hold ``run`` (tokens joined by spaces:
-        ``b"公 共"``) as a run of whole tokens, side by side."""
-        if len(self.segments) == 1:
-            offset, segment = self.segments[0]
-            return [d + offset for d in segment.holding_run([d - offset for d in docnums], run)]
-        return [d for d in docnums if _holds_run(raw := self.raw(d), 0, len(raw), run)]
+        ``b"公 共"``) as a run of whole tokens, side by side; each segment's in the order
+        given, segment after segment."""
+        by_segment: list[list[int]] = [[] for _ in self.segments]
+        for d in docnums:
+            by_segment[bisect_right(self.starts, d) - 1].append(d)
+        return [d + offset for (offset, segment), ours in zip(self.segments, by_segment,
+                                                              strict=True)
+                for d in segment.holding_run([d - offset for d in ours], run)]
 
     def unit(self, docnum: int, score) -> dict:
         """A fresh unit to rank (callers mark it), from the record decoded once."""
