@@ -58,7 +58,8 @@ def test_the_rank_column_holds_each_clauses_tokens_role_and_family(shipped):
         if stored.get("record") != "clause":
             continue
         unit = records.unit(docnum, 1.0)
-        assert unit["tokens"] == char_sequence(stored.get("text", "")), stored["clause_id"]
+        assert unit["tokens"] == " ".join(char_sequence(stored.get("text", ""))), \
+            stored["clause_id"]
         assert (unit["clause_id"], unit["role"], unit["lang"], list(unit["ancestors"])) == (
             stored["clause_id"], stored["role"], stored["lang"], stored.get("ancestors") or [])
         checked += 1
@@ -335,8 +336,8 @@ def test_the_clauses_holding_a_run_are_those_whose_tokens_hold_it(shipped):
     docnums = list(reader.all_doc_ids())
     for run in (["公", "共"], ["图", "书", "馆"], ["librari"], ["resourc", "share"], ["第"]):
         expected = [d for d in docnums if any(
-            list(records.unit(d, 0)["tokens"][i:i + len(run)]) == run
-            for i in range(len(records.unit(d, 0)["tokens"])))]
+            tokens[i:i + len(run)] == run
+            for tokens in [records.tokens(d).split(" ")] for i in range(len(tokens)))]
         assert expected, run
         assert records.holding_run(docnums, " ".join(run).encode()) == expected
 
@@ -370,16 +371,26 @@ def test_records_read_one_at_a_time_or_with_the_whole_column_are_the_same(shippe
 @given(st.lists(st.text("abc图书馆.*", min_size=1, max_size=5), min_size=1, max_size=12),
        st.text("abc图书馆.* ", max_size=40))
 def test_the_tree_of_words_matches_the_longest_word_starting_at_each_place(words, text):
+    """At each place, the longest of the words whose characters follow one another there, a
+    space (a token boundary) allowed between any two of them."""
     import re
 
     from initiative_archive.ranking import longest_of
 
+    def end_of(word: str, at: int) -> int | None:
+        for n, ch in enumerate(word):
+            if n and text[at:at + 1] == " ":
+                at += 1
+            if text[at:at + 1] != ch:
+                return None
+            at += 1
+        return at
+
     pattern = re.compile(longest_of(words))
     for at in range(len(text) + 1):
         found = pattern.match(text, at)
-        starting = [w for w in words if text.startswith(w, at)]
-        assert (found.group() if found else None) == (max(starting, key=len) if starting
-                                                       else None), (at, words)
+        ends = [(len(w), end) for w in words if (end := end_of(w, at)) is not None]
+        assert (found.end() if found else None) == (max(ends)[1] if ends else None), (at, words)
 
 
 def test_a_word_too_long_for_the_tree_is_still_matched_whole():
@@ -391,6 +402,7 @@ def test_a_word_too_long_for_the_tree_is_still_matched_whole():
     pattern = re.compile(longest_of(words))
     assert pattern.match("a" * 301).group() == "a" * 300
     assert pattern.match("abc").group() == "ab"
+    assert pattern.match("a b").group() == "a b"
 
 
 def test_the_term_cache_counts_empty_answers_against_its_limit(monkeypatch):

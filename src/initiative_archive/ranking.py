@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
 
 from .analysis import char_sequence
 from .language import fold_han, han_run_re, is_han
@@ -77,70 +76,89 @@ def segment(run: str, known: Callable[[str], bool]) -> list[str]:
     return out
 
 
-def rank_key(shape: QueryShape, tokens: tuple[str, ...]) -> tuple[str, int]:
-    """How well a clause's tokens (``char_sequence`` of its text) match the query (phrase,
-    near, all or some), and how many of the query's words it holds: more of them come first
-    within a level."""
-    tokens = tuple(tokens)
-    if contiguous(shape.tokens, tokens):
+def rank_key(shape: QueryShape, tokens: str) -> tuple[str, int]:
+    """How well a clause's tokens (``char_sequence`` of its text, joined by spaces: see
+    ``token_text``) match the query (phrase, near, all or some), and how many of the query's
+    words it holds: more of them come first within a level. Read on the joined text, by
+    regular expressions and ``str.find``: the token tuple is made only for a clause holding
+    every word, whose words' distance is measured."""
+    compiled = _compiled(shape)
+    if compiled.phrase is not None and compiled.phrase.search(tokens):
         return "phrase", len(shape.words)
-    joined = _joined(tokens)[0]  # a word not in the clause's characters is not in its tokens
-    places = [_occurrences(word, tokens) if "".join(word) in joined else []
-              for word in shape.words]
-    held = sum(1 for p in places if p)
-    if held < len(places):
+    held = sum(1 for run in compiled.words if holds_run(tokens, run))
+    if held < len(compiled.words):
         return "some", held
+    sequence = tuple(tokens.split(" "))
+    places = [_occurrences(word, sequence) for word in shape.words]
     limit = 2 * len(shape.tokens) + NEAR_SLACK
     return ("near" if _window(places) <= limit else "all"), held
 
 
-def contiguous(query: tuple[str, ...], tokens) -> bool:
-    """The query's tokens one after another in ``tokens``, compounds aside: the run's
-    concatenation equals the query's, starting and ending on token boundaries."""
-    whole = "".join(query)
-    if not whole:
-        return False
-    joined, bounds = _joined(tuple(tokens))
-    at = joined.find(whole)
+def token_text(tokens) -> str:
+    """Tokens as ``rank_key`` and ``Runs`` read them: joined by spaces (no token holds one:
+    they are Han characters and folded Latin words)."""
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    phrase: re.Pattern | None  # the whole query as one run, compounds aside
+    words: tuple[str, ...]  # each word's tokens joined by spaces
+
+
+@lru_cache(maxsize=256)
+def _compiled(shape: QueryShape) -> _Compiled:
+    whole = "".join(shape.tokens)
+    return _Compiled(run_pattern([whole]) if whole else None,
+                     tuple(token_text(word) for word in shape.words))
+
+
+def holds_run(text, run, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` (tokens joined by spaces, as ``str`` or UTF-8 ``bytes``)
+    holds ``run`` (tokens joined the same way) starting and ending on token boundaries."""
+    end = len(text) if end is None else end
+    space = " " if isinstance(text, str) else b" "
+    size = len(run)
+    at = text.find(run, start, end)
     while at >= 0:
-        if at in bounds and at + len(whole) in bounds:
+        if (at == start or text[at - 1:at] == space) and (
+                at + size == end or text[at + size:at + size + 1] == space):
             return True
-        at = joined.find(whole, at + 1)
+        at = text.find(run, at + 1, end)
     return False
 
 
 class Runs:
-    """Many runs of tokens, any of which may stand in a text as ``contiguous`` reads it:
-    one regular-expression scan of the text instead of one search per run (a concept and
-    those it includes have dozens of variants, tested against hundreds of clauses a query)."""
+    """Many runs of tokens, any of which may stand in a clause's token text, compounds aside
+    (the run's concatenation equals that of whole tokens side by side: inter-library =
+    interlibrary): one regular-expression scan of the text instead of one search per run (a
+    concept and those it includes have dozens of variants, tested against hundreds of clauses
+    a query)."""
 
     def __init__(self, runs) -> None:
-        self.wholes = sorted({"".join(run) for run in runs if run}, key=len, reverse=True)
-        self.pattern = re.compile(f"(?=({longest_of(self.wholes)}))") if self.wholes else None
+        wholes = {"".join(run) for run in runs if run}
+        self.pattern = run_pattern(sorted(wholes)) if wholes else None
 
-    def any_in(self, tokens: tuple[str, ...]) -> bool:
-        if self.pattern is None:
-            return False
-        joined, bounds = _joined(tokens)
-        for found in self.pattern.finditer(joined):
-            at = found.start()
-            if at not in bounds:
-                continue
-            if at + len(found.group(1)) in bounds:
-                return True
-            # the longest run here ends inside a token: a shorter one may end on a boundary
-            if any(joined.startswith(w, at) and at + len(w) in bounds for w in self.wholes):
-                return True
-        return False
+    def any_in(self, tokens: str) -> bool:
+        return self.pattern is not None and self.pattern.search(tokens) is not None
+
+
+def run_pattern(wholes: list[str]) -> re.Pattern:
+    """A regular expression finding any of ``wholes`` in a token text as a run of whole
+    tokens: a space may stand between any two of its characters (where one token ends and the
+    next begins), and it starts and ends where a token does."""
+    return re.compile(f"(?<![^ ])(?:{longest_of(wholes)})(?![^ ])")
 
 
 def longest_of(words: list[str]) -> str:
     """A regular expression matching the longest of ``words`` that starts where it is
-    tried: the words as a tree of their common beginnings, so that each character is tried
-    once rather than against each of dozens of alternatives (a quarter less time for a
-    concept's runs)."""
+    tried, with a space allowed between any two characters: the words as a tree of their
+    common beginnings, so that each character is tried once rather than against each of
+    dozens of alternatives (a quarter less time for a concept's runs). A shorter word is
+    tried where the longer one fails."""
     if max(map(len, words), default=0) > _LONGEST_IN_TREE:  # the tree is built recursively
-        return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+        return "|".join(" ?".join(map(re.escape, word))
+                        for word in sorted(words, key=len, reverse=True))
     tree: dict = {}
     for word in words:
         node = tree
@@ -154,17 +172,19 @@ _LONGEST_IN_TREE = 200  # characters; a longer word makes the plain alternation
 
 
 def _branch(node: dict) -> str:
-    parts = [re.escape(ch) + _branch(rest) for ch, rest in sorted(node.items()) if ch]
-    if not parts:
+    """The alternatives of a tree node's children, each character followed by what may come
+    after it."""
+    parts = [re.escape(ch) + _after(rest) for ch, rest in sorted(node.items()) if ch]
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def _after(node: dict) -> str:
+    """What follows a character of the tree: nothing where a word may end there, or a
+    token boundary (an optional space) and more (greedy: the longer word first)."""
+    if not any(node):
         return ""
-    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-    return f"(?:{body})?" if "" in node else body  # greedy: the longer word first
-
-
-@lru_cache(maxsize=4096)
-def _joined(tokens: tuple[str, ...]) -> tuple[str, frozenset[int]]:
-    """The tokens run together, and the offsets where one starts or ends."""
-    return "".join(tokens), frozenset(accumulate(map(len, tokens), initial=0))
+    more = " ?" + _branch(node)
+    return f"(?:{more})?" if "" in node else more
 
 
 def _occurrences(word: tuple[str, ...], tokens: tuple[str, ...]) -> list[tuple[int, int]]:

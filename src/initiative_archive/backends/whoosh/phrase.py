@@ -76,12 +76,12 @@ def _run_scores(reader, terms: list, words: list[str], slop: int, deleted, cache
     if slop <= 1:
         ids = sorted(records.holding_run(common, " ".join(words).encode("utf-8")))
     else:
-        ids = sorted(d for d in common if near_in_order(records.tokens(d), words, slop))
+        ids = sorted(d for d in common if near_in_order(records.tokens(d).split(" "), words, slop))
     return _tree_sum([score_weights(reader, t, {d: w[d] for d in ids})
                       for t, w in zip(terms, weights, strict=True)], ids)
 
 
-def near_in_order(tokens: tuple[str, ...], words: list[str], slop: int) -> bool:
+def near_in_order(tokens: list[str], words: list[str], slop: int) -> bool:
     """Whether ``tokens`` hold ``words`` in order, each one to ``slop`` tokens after the one
     before (Whoosh's ``SpanNear2(ordered=True, mindist=1)`` on positions)."""
     reached = [i for i, token in enumerate(tokens) if token == words[0]]

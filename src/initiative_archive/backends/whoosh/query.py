@@ -558,13 +558,15 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
         # concept id -> the clauses below 'near' that state it, or one it includes (read off
         # their tokens, not the index); those a concept may raise or mark
         weaker = [u for u in ranked if u["match"] in ("some", "all")]
-        stating = {c.id: {u["docnum"] for u in weaker
-                          if _states(u, [c, *_related(c, glossary)])} for c in concepts}
+        finders = {c.id: _stating((c, *_related(c, glossary))) for c in concepts}
+        stating = {cid: {u["docnum"] for u in weaker if runs.any_in(u["tokens"])}
+                   for cid, runs in finders.items()}
         if stating:
             for u in weaker:
                 _through_concepts(u, stating, covered, other)
         # the clauses raised or marked that state a query concept itself, not a related one
-        itself = {u["docnum"] for u in ranked if u["via"] and _states(u, concepts)}
+        own = _stating(tuple(concepts))
+        itself = {u["docnum"] for u in ranked if u["via"] and own.any_in(u["tokens"])}
         if match == "all":
             ranked = [u for u in ranked if u["match"] != "some"]
         # stable: by score within a level; direct before translated, and the query's concept
@@ -609,7 +611,7 @@ def _concept_query(concepts, reader, chinese_query: bool) -> Query:
     query's own language only those that are one word of the index (an English stem, a Chinese
     word jieba gave), since the query's own words already find the rest. A variant of several
     words asks for all of them in the ``text`` field, which is far cheaper than a phrase; which
-    clauses state it as a run is read off their tokens afterwards (``_states``)."""
+    clauses state it as a run is read off their tokens afterwards (``_stating``)."""
     variants: list[Query] = []
     own, other = ("zh_hans", "en") if chinese_query else ("en", "zh_hans")
     names = {**{v: True for c in concepts for v in getattr(c, other)},
@@ -654,15 +656,11 @@ def _stated_runs(concepts, glossary) -> Query:
                for t in sorted(runs)])
 
 
-def _states(unit: dict, concepts) -> bool:
-    """Whether a unit's text (its ``tokens``, ``char_sequence`` of it) names one of
-    ``concepts`` in either language, as a run of tokens (inter-library = interlibrary, as
-    ``phrase`` reads it)."""
-    return _concept_runs(tuple(concepts)).any_in(unit["tokens"])
-
-
 @lru_cache(maxsize=1024)
-def _concept_runs(concepts: tuple) -> Runs:
+def _stating(concepts: tuple) -> Runs:
+    """What finds a clause naming one of ``concepts`` in either language, in its tokens
+    (``runs.any_in(unit["tokens"])``), as a run of tokens (inter-library = interlibrary, as
+    ``phrase`` reads it)."""
     return Runs(variant for c in concepts for variant in _variant_tokens(c))
 
 

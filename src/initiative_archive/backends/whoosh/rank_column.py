@@ -18,9 +18,10 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN
 
 from ...analysis import indexed_terms
+from ...ranking import holds_run, token_text
 from .held import held
 
-_PART, _ANCESTOR, _TOKEN = "\x1f", "\x1e", " "
+_PART, _ANCESTOR = "\x1f", "\x1e"
 _CHARS = 1  # indexed_terms' answer for the ``chars`` field
 
 
@@ -44,7 +45,7 @@ class RankColumn(COLUMN):
         clause_id, role, lang, ancestors, text = value
         tokens = indexed_terms(text)[_CHARS][1]  # what the chars field indexes (cached)
         return _PART.join((clause_id, role, lang, _ANCESTOR.join(ancestors),
-                           _TOKEN.join(tokens))).encode("utf-8")
+                           token_text(tokens))).encode("utf-8")
 
 
 def rank_value(clause_id: str, role: str, lang: str, ancestors: list[str], text: str) -> tuple:
@@ -89,7 +90,8 @@ class RankRecords:
         """A fresh unit to rank (callers mark it), from the record decoded once."""
         return {**self._decoded(docnum), "score": score, "docnum": docnum}
 
-    def tokens(self, docnum: int) -> tuple[str, ...]:
+    def tokens(self, docnum: int) -> str:
+        """The clause's tokens joined by spaces (``ranking.token_text``)."""
         return self._decoded(docnum)["tokens"]
 
     def _decoded(self, docnum: int) -> dict:
@@ -105,13 +107,15 @@ DECODED_RECORDS = 100_000  # records kept decoded (a few hundred bytes each)
 
 
 def _decode(raw: bytes) -> dict:
+    """The record's parts; its tokens stay joined by spaces, as ranking reads them (split
+    into a tuple, they cost most of a record's decoding)."""
     parts = raw.decode("utf-8").split(_PART) if raw else []
     if len(parts) != 5:
-        return {"clause_id": "", "role": "", "lang": "", "ancestors": (), "tokens": ()}
+        return {"clause_id": "", "role": "", "lang": "", "ancestors": (), "tokens": ""}
     clause_id, role, lang, ancestors, tokens = parts
     return {"clause_id": clause_id, "role": role, "lang": lang,
             "ancestors": tuple(ancestors.split(_ANCESTOR)) if ancestors else (),
-            "tokens": tuple(tokens.split(_TOKEN)) if tokens else ()}
+            "tokens": tokens}
 
 
 def _segment(leaf) -> _Segment:
@@ -173,11 +177,4 @@ READ_APART = 1000  # records of a segment read one at a time before its column i
 def _holds_run(data: bytes, start: int, end: int, run: bytes) -> bool:
     """Whether the record in ``data[start:end]`` has ``run`` in its tokens (after its last
     part separator) starting and ending on token boundaries."""
-    start = data.rfind(b"\x1f", start, end) + 1 or start
-    size = len(run)
-    at = data.find(run, start, end)
-    while at >= 0:
-        if (at == start or data[at - 1] == 32) and (at + size == end or data[at + size] == 32):
-            return True
-        at = data.find(run, at + 1, end)
-    return False
+    return holds_run(data, run, data.rfind(b"\x1f", start, end) + 1 or start, end)
