@@ -405,6 +405,20 @@ def test_a_word_too_long_for_the_tree_is_still_matched_whole():
     assert pattern.match("a b").group() == "a b"
 
 
+@pytest.mark.parametrize("words", [["ab", "a" * 300], ["ab", "abc"]])
+def test_a_run_is_found_only_from_a_tokens_start_to_a_tokens_end(words):
+    """``run_pattern`` tests the start just after the first character (and the plain
+    alternation of a word too long for the tree does the same)."""
+    from initiative_archive.ranking import run_pattern
+
+    pattern = run_pattern(words)
+    for text, found in [("ab", True), ("x ab y", True), ("a b", True), ("xab", False),
+                        ("x xab", False), ("abx", False), ("ab x", True), ("x a bx", False),
+                        ("", False), (" ".join("a" * 300), len(words[1]) == 300),
+                        ("x" + " ".join("a" * 300), False)]:
+        assert (pattern.search(text) is not None) == found, text
+
+
 def test_the_term_cache_counts_empty_answers_against_its_limit(monkeypatch):
     """A phrase found nowhere is kept as an empty answer: it still takes room, so a server
     asked for many such phrases keeps a bounded number of them."""

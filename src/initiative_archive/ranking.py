@@ -147,34 +147,42 @@ def run_pattern(wholes: list[str]) -> re.Pattern:
     """A regular expression finding any of ``wholes`` in a token text as a run of whole
     tokens: a space may stand between any two of its characters (where one token ends and the
     next begins), and it starts and ends where a token does."""
-    return re.compile(f"(?<![^ ])(?:{longest_of(wholes)})(?![^ ])")
+    return re.compile(f"(?s){longest_of(wholes, _STARTS_TOKEN)}(?![^ ])")
 
 
-def longest_of(words: list[str]) -> str:
+# Read just after a run's first character: no other character stands before it. Tested there
+# rather than before it, so that the pattern opens with its first characters, which the
+# regular-expression engine skips ahead to (eight to twenty times faster on a clause's tokens).
+_STARTS_TOKEN = "(?<![^ ].)"
+
+
+def longest_of(words: list[str], after_first: str = "") -> str:
     """A regular expression matching the longest of ``words`` that starts where it is
-    tried, with a space allowed between any two characters: the words as a tree of their
-    common beginnings, so that each character is tried once rather than against each of
-    dozens of alternatives (a quarter less time for a concept's runs). A shorter word is
-    tried where the longer one fails."""
+    tried, with a space allowed between any two characters, and ``after_first`` (an
+    assertion) after the first: the words as a tree of their common beginnings, so that each
+    character is tried once rather than against each of dozens of alternatives (a quarter
+    less time for a concept's runs). A shorter word is tried where the longer one fails."""
     if max(map(len, words), default=0) > _LONGEST_IN_TREE:  # the tree is built recursively
-        return "|".join(" ?".join(map(re.escape, word))
-                        for word in sorted(words, key=len, reverse=True))
+        return "|".join(re.escape(word[0]) + after_first + "".join(
+            " ?" + re.escape(ch) for ch in word[1:])
+            for word in sorted(words, key=len, reverse=True))
     tree: dict = {}
     for word in words:
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
-    return _branch(tree)
+    return _branch(tree, after_first)
 
 
 _LONGEST_IN_TREE = 200  # characters; a longer word makes the plain alternation
 
 
-def _branch(node: dict) -> str:
+def _branch(node: dict, after_first: str = "") -> str:
     """The alternatives of a tree node's children, each character followed by what may come
     after it."""
-    parts = [re.escape(ch) + _after(rest) for ch, rest in sorted(node.items()) if ch]
+    parts = [re.escape(ch) + after_first + _after(rest) for ch, rest in sorted(node.items())
+             if ch]
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
