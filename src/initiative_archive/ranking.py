@@ -90,8 +90,7 @@ def rank_key(shape: QueryShape, tokens: str) -> tuple[str, int]:
         return "some", held
     sequence = tuple(tokens.split(" "))
     places = [_occurrences(word, sequence) for word in shape.words]
-    limit = 2 * len(shape.tokens) + NEAR_SLACK
-    return ("near" if _window(places) <= limit else "all"), held
+    return ("near" if _within(places, 2 * len(shape.tokens) + NEAR_SLACK) else "all"), held
 
 
 def token_text(tokens) -> str:
@@ -208,15 +207,15 @@ def _occurrences(word: tuple[str, ...], tokens: tuple[str, ...]) -> list[tuple[i
             found.append((at, at + n - 1))
 
 
-def _window(places: list[list[tuple[int, int]]]) -> int:
-    """The fewest tokens that hold one occurrence of every word (a sweep over the
-    occurrences sorted by position)."""
+def _within(places: list[list[tuple[int, int]]], limit: int) -> bool:
+    """Whether at most ``limit`` tokens hold one occurrence of every word: a sweep over the
+    occurrences sorted by position, each word's latest so far making a window, stopped at the
+    first window short enough."""
     events = sorted((start, end, w) for w, spans in enumerate(places) for start, end in spans)
-    best = len(events) and max(e for _, e, _ in events) + 1
     last: dict[int, tuple[int, int]] = {}
     for start, end, w in events:
         last[w] = (start, end)
-        if len(last) == len(places):
-            first = min(s for s, _ in last.values())
-            best = min(best, max(e for _, e in last.values()) - first + 1)
-    return best
+        if len(last) == len(places) and (max(e for _, e in last.values())
+                                         - min(s for s, _ in last.values()) < limit):
+            return True
+    return False
