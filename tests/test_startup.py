@@ -139,6 +139,21 @@ def test_fold_table_is_opencc(tmp_path, monkeypatch):
         cachedir.user_cache_dir.cache_clear()
 
 
+def test_folding_a_text_at_once_folds_each_character(monkeypatch):
+    """``fold_han`` (one ``str.translate`` of a text of the BMP) folds each character as
+    ``fold_char`` does: every Han character of the BMP, Han beyond it, and what is not Han;
+    and so it does without the table."""
+    text = "".join(chr(c) for low, high in language._BMP_HAN for c in range(low, high + 1))
+    texts = [text, "圖書館 Library，資源共享。", "𠮷野家的書", "Café ＡＢＣ ㄅ 가", "abc"]
+    for each in texts:
+        assert language.fold_han(each) == "".join(
+            language.fold_char(ch) if language.is_han(ch) else ch for ch in each)
+    assert language.fold_han(texts[1]) == "图书馆 Library，资源共享。"
+    expected = [language.fold_han(each) for each in texts]
+    monkeypatch.setattr(language, "_fold_table", lambda: None)
+    assert [language.fold_han(each) for each in texts] == expected
+
+
 def test_cached_glossary_is_the_yaml(tmp_path, monkeypatch):
     """The glossary read from the cache (English word sequences included) is the one read from
     its YAML."""

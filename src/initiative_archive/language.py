@@ -96,7 +96,20 @@ def _bmp_folds() -> dict[str, str] | None:
 
 def fold_han(text: str) -> str:
     """Traditional -> simplified, character by character, so offsets stay the same."""
+    if text.isascii() or max(text) < "\u3400":  # no Han: the table is not even loaded
+        return text
+    table = _fold_table() if max(text) <= "\uffff" else None
+    if table is not None:
+        return text.translate(table)
     return "".join(fold_char(ch) if is_han(ch) else ch for ch in text)
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str] | None:
+    """``_bmp_folds`` as ``str.translate`` reads it: a text of the BMP folded in one call
+    rather than a call a character (a hit's highlights fold its every character)."""
+    folds = _bmp_folds()
+    return None if folds is None else {ord(ch): folded for ch, folded in folds.items()}
 
 
 def name_key(name: str) -> str:
