@@ -5,6 +5,7 @@ Whoosh's positions do, in the shipped index and after an update that deletes cla
 
 from __future__ import annotations
 
+import copy
 import random
 
 import pytest
@@ -431,3 +432,69 @@ def test_the_term_cache_counts_empty_answers_against_its_limit(monkeypatch):
     cache.get(("word", 0), lambda: dict.fromkeys(range(30), 1.0))
     assert len(cache.items) <= 21 and ("word", 0) in cache.items
     assert cache.size == sum(len(v) + 1 for v in cache.items.values()) <= 50
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("abcd", max_size=7), st.text("abcd", max_size=7), st.sampled_from([1, 2]))
+def test_rapidfuzz_osa_is_the_distance_whoosh_measures(word, text, maxdist):
+    """What ``corrector.py`` asks of rapidfuzz (the distance, cut off at ``maxdist``) says
+    what Whoosh's ``terms_within`` says of a word: within ``maxdist`` edits or not."""
+    from rapidfuzz.distance import OSA
+    from whoosh.support.levenshtein import distance
+
+    whoosh = distance(word, text, limit=maxdist) <= maxdist
+    assert (OSA.distance(text, word, score_cutoff=maxdist) <= maxdist) == whoosh
+    assert OSA.distance(text, word) == distance(word, text)
+
+
+def _misspellings(words: list[str], count: int, seed: int) -> list[str]:
+    """Words of the index with a letter dropped, doubled, swapped or changed."""
+    rng, out = random.Random(seed), []
+    for word in rng.sample([w for w in words if w.isalpha() and len(w) >= 4], count):
+        at = rng.randrange(len(word) - 1)
+        out.append(rng.choice([word[:at] + word[at + 1:], word[:at] + word[at] + word[at:],
+                               word[:at] + word[at + 1] + word[at] + word[at + 2:],
+                               word[:at] + rng.choice("aeiost") + word[at + 1:]]))
+    return out
+
+
+def test_did_you_mean_offers_what_whoosh_offers(shipped, tmp_path):
+    """The corrector with the field's words in memory offers the words Whoosh's own offers,
+    in its order, in an index of several segments and in one of one. Whoosh reads a lone
+    segment through an automaton that counts a swap of two letters as two edits, not one as
+    its ``terms_within`` says (and as it does across segments): the reference there is
+    ``IndexReader.terms_within``."""
+    from functools import partial
+
+    from whoosh.reading import IndexReader
+    from whoosh.spelling import ReaderCorrector
+
+    from initiative_archive.backends.whoosh.corrector import corrector, field_words
+
+    corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012"])
+    several = Archive(corpus, tmp_path / "index")
+    several.index()
+    kunming = corpus / "documents" / "kunming-2013.md"
+    kunming.write_text(kunming.read_text(encoding="utf-8").replace("library", "libary"),
+                       encoding="utf-8")
+    several.index()
+    offered = 0
+    for archive, segments in ((shipped, 1), (several, 2)):
+        searcher = archive.engine.session.searcher()
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) == segments
+        words = field_words(reader, "spell")
+        assert words == sorted(words) and "librari" not in words and "library" in words
+        theirs = ReaderCorrector(reader, "spell", reader.schema["spell"])
+        if segments == 1:
+            theirs.reader = copy.copy(reader)
+            theirs.reader.terms_within = partial(IndexReader.terms_within, theirs.reader)
+        ours = corrector(searcher, "spell")
+        for word in _misspellings(words, 60, seed=segments) + ["libary", "cooperaton", "zz"]:
+            for maxdist in (1, 2):
+                expected = theirs.suggest(word, limit=3, maxdist=maxdist)
+                assert ours.suggest(word, limit=3, maxdist=maxdist) == expected, word
+                offered += bool(expected)
+    assert offered > 120, offered
+    assert corrector(shipped.engine.session.searcher(), "spell").suggest(
+        "docuemnt", limit=3, maxdist=1) == ["document"]

@@ -431,7 +431,9 @@ def suggest(searcher, text: str, budget: Budget | None = None) -> str | None:
     """'Did you mean': each query word the index does not know, replaced by its nearest
     neighbour among the index's words, when there is one. Optional, so it stops quietly when
     the query's time is up."""
-    corrector = searcher.corrector("spell")
+    from .corrector import corrector
+
+    spell = corrector(searcher, "spell")
     reader = searcher.reader()
     suggestion, changed = text, False
     plain = _FIELD_OR_OPERATOR.sub(" ", _FIELD_VALUE.sub(" ", text)).lower()
@@ -441,8 +443,8 @@ def suggest(searcher, text: str, budget: Budget | None = None) -> str | None:
             break
         if not 3 <= len(word) <= 30 or word in STOP or reader.frequency("spell", word) > 0:
             continue
-        options = [o for o in corrector.suggest(word, limit=3, maxdist=1 if len(word) <= 6
-                                                else 2) if o not in STOP]
+        options = [o for o in spell.suggest(word, limit=3, maxdist=1 if len(word) <= 6
+                                            else 2) if o not in STOP]
         if options:
             suggestion = _replace_word(suggestion, word, options[0])
             changed = True
