@@ -290,24 +290,28 @@ def query_spans(text: str) -> tuple[list[tuple[str, int, int]], list[tuple[str, 
     machinery: a search marks the words of every hit it shows (tests compare them)."""
     words: list[tuple[str, int, int]] = []
     chars: list[tuple[str, int, int]] = []
-    previous = None
+    latin, latin_start, latin_end = None, 0, -2  # the Latin word just before, if any
     for match in _TOKEN_RE.finditer(text):
-        at = match.start()
-        run = match.group(1)
-        if run:
+        at, end = match.span()
+        run, word = match.groups()
+        if run:  # han_pieces of the run, "words" as a query reads them and "chars", inline
             run = fold_han(run)
-            words += [(w, at + s, at + e) for w, s, e in han_pieces(run, "words", "query")]
-            chars += [(ch, at + s, at + e) for ch, s, e in han_pieces(run, "chars")]
-        else:
-            compound = hyphen_compound(text, previous, match)
-            joined = _kept(compound, True) if compound is not None else None
+            if len(run) == 1:
+                words.append((run, at, end))
+            else:
+                words += [(run[i:i + 2], at + i, at + i + 2) for i in range(len(run) - 1)]
+            chars += [(ch, at + i, at + i + 1) for i, ch in enumerate(run)]
+            latin = None
+            continue
+        if latin is not None and latin_end == at - 1 and text[latin_end] == "-":
+            joined = _kept(latin + word, True)  # hyphen_compound's word, inline
             if joined is not None:
-                words.append((joined, previous.start(), match.end()))
-            term = _kept(match.group(2), True)
-            if term is not None:
-                words.append((term, at, match.end()))
-                chars.append((term, at, match.end()))
-        previous = match
+                words.append((joined, latin_start, end))
+        term = _kept(word, True)
+        if term is not None:
+            words.append((term, at, end))
+            chars.append((term, at, end))
+        latin, latin_start, latin_end = word, at, end
     return words, chars
 
 
