@@ -431,10 +431,8 @@ def suggest(searcher, text: str, budget: Budget | None = None) -> str | None:
     """'Did you mean': each query word the index does not know, replaced by its nearest
     neighbour among the index's words, when there is one. Optional, so it stops quietly when
     the query's time is up."""
-    from .corrector import corrector
-
-    spell = corrector(searcher, "spell")
     reader = searcher.reader()
+    spell = None  # made for the first word the index does not know (rapidfuzz loads then)
     suggestion, changed = text, False
     plain = _FIELD_OR_OPERATOR.sub(" ", _FIELD_VALUE.sub(" ", text)).lower()
     words = list(dict.fromkeys(_ASCII_WORDS.findall(plain)))[:MAX_SUGGESTED_WORDS]
@@ -443,6 +441,10 @@ def suggest(searcher, text: str, budget: Budget | None = None) -> str | None:
             break
         if not 3 <= len(word) <= 30 or word in STOP or reader.frequency("spell", word) > 0:
             continue
+        if spell is None:
+            from .corrector import corrector
+
+            spell = corrector(searcher, "spell")
         options = [o for o in spell.suggest(word, limit=3, maxdist=1 if len(word) <= 6
                                             else 2) if o not in STOP]
         if options:
