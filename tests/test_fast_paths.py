@@ -170,16 +170,23 @@ def test_a_concepts_variants_score_as_the_best_plus_a_share_of_the_others(shippe
     assert several > 10
 
 
-def test_scores_skip_the_clauses_an_update_deleted(tmp_path):
-    from initiative_archive.backends.whoosh.scores import all_scores
-
+def _updated(tmp_path, word: str, replacement: str) -> Archive:
+    """Two documents indexed, then one of them edited (``word`` replaced) and the index
+    updated: its clauses deleted from the first segment and written to a second."""
     corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012"])
     archive = Archive(corpus, tmp_path / "index")
     archive.index()
     kunming = corpus / "documents" / "kunming-2013.md"
-    kunming.write_text(kunming.read_text(encoding="utf-8").replace("library", "archive"),
+    kunming.write_text(kunming.read_text(encoding="utf-8").replace(word, replacement),
                        encoding="utf-8")
     archive.index()
+    return archive
+
+
+def test_scores_skip_the_clauses_an_update_deleted(tmp_path):
+    from initiative_archive.backends.whoosh.scores import all_scores
+
+    archive = _updated(tmp_path, "library", "archive")
     searcher = archive.engine.session.searcher()
     assert any(r.has_deletions() for r, _ in searcher.reader().leaf_readers())
     for text in ("library cooperation", "archive", "图书馆", '"digital library"'):
@@ -471,13 +478,7 @@ def test_did_you_mean_offers_what_whoosh_offers(shipped, tmp_path):
 
     from initiative_archive.backends.whoosh.corrector import corrector, field_words
 
-    corpus = copy_corpus(tmp_path / "corpus", ["kunming-2013", "nanning-2012"])
-    several = Archive(corpus, tmp_path / "index")
-    several.index()
-    kunming = corpus / "documents" / "kunming-2013.md"
-    kunming.write_text(kunming.read_text(encoding="utf-8").replace("library", "libary"),
-                       encoding="utf-8")
-    several.index()
+    several = _updated(tmp_path, "library", "libary")
     offered = 0
     for archive, segments in ((shipped, 1), (several, 2)):
         searcher = archive.engine.session.searcher()
