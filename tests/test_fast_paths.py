@@ -499,3 +499,18 @@ def test_did_you_mean_offers_what_whoosh_offers(shipped, tmp_path):
     assert offered > 120, offered
     assert corrector(shipped.engine.session.searcher(), "spell").suggest(
         "docuemnt", limit=3, maxdist=1) == ["document"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("a 1图书馆資㐀\u4dbf\u9fff\ua000\u33ff𠀀，"), max_size=8))
+def test_chinese_in_a_query_is_found_as_the_character_classes_say(text):
+    """The query side's tests for Chinese characters (read a character at a time) say what
+    the regular expressions of their ranges say."""
+    import re
+
+    from initiative_archive.backends.whoosh.query import _all_han, _has_han, _lone_han_in
+
+    han = "[\u3400-\u9fff]"
+    assert _has_han(text) == bool(re.search(han, text))
+    assert _all_han(text) == bool(re.fullmatch(f"{han}+", text))
+    assert _lone_han_in(text) == bool(re.search(f"(?<!{han}){han}(?!{han})", text))

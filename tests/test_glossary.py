@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import COMMITTED_IDS, SHIPPED_IDS
+from hypothesis import given
+from hypothesis import strategies as st
 
 from initiative_archive.glossary import (
     Concept,
@@ -273,3 +275,13 @@ def test_pairs_quote_no_law_text():
     """Clause ids only: the notes are our own words, with no Chinese run of five characters."""
     text = PAIRS.read_text(encoding="utf-8")
     assert not re.search(r"[\u3400-\u9fff]{5,}", text)
+
+
+@given(st.text(st.sampled_from("圖书館資源aZ ，。ＡＢ１İ𠮷①ß-"), max_size=12))
+def test_a_chinese_key_folds_each_character_on_its_own(text):
+    """``chinese_key`` (one ``str.translate``) is the text's characters folded one by one:
+    simplified, half-width, lower-case, offsets kept where a character folds to one."""
+    from initiative_archive.glossary import _fold_zh_char, chinese_key
+
+    assert chinese_key(text) == "".join(_fold_zh_char(ch) for ch in text)
+    assert chinese_key("圖書館ＡＢ，") == "图书馆ab,"

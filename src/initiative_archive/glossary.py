@@ -126,7 +126,6 @@ def _english_sequences(variant: str) -> list[tuple[str, ...]]:
     return out
 
 
-@lru_cache(maxsize=65_536)
 def _fold_zh_char(ch: str) -> str:
     if is_han(ch):
         return fold_han(ch)
@@ -136,10 +135,23 @@ def _fold_zh_char(ch: str) -> str:
     return folded.lower() if len(folded) == 1 else ch
 
 
+class _ZhFolds(dict):
+    """Code point -> ``_fold_zh_char`` of its character, worked out when first met: a text
+    is then folded by one ``str.translate`` (the glossary's Chinese table folds thousands of
+    characters on a search's first Chinese query)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_zh_char(chr(code))
+        return folded
+
+
+_ZH_FOLDS = _ZhFolds()
+
+
 def chinese_key(text: str) -> str:
     """How Chinese text is compared: simplified characters, half-width punctuation, one
     character for one character (so offsets in the key are offsets in the text)."""
-    return "".join(_fold_zh_char(ch) for ch in text)
+    return text.translate(_ZH_FOLDS)
 
 
 # -- the glossary ----------------------------------------------------------------------------
