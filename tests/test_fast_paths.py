@@ -123,7 +123,10 @@ def test_every_phrase_of_a_query_is_checked_on_tokens(shipped, text):
 QUERIES = ["cooperation", "digital libraries", "图书馆 合作", "资源共享", "古籍 保护",
            "library AND cooperation", "librari* NOT digital", "title:nanning", '"公共图书馆"',
            "resource sharing ANDMAYBE digital", "doc:nanning-2012 cooperation",
-           '"exchange of publications" OR 交流']
+           '"exchange of publications" OR 交流', "library AND cooperation AND resources",
+           "(library OR 图书馆) AND (cooperation OR 合作)", "library^2 AND cooperation^0.5",
+           "资源 AND 共享 AND 服务", "(digital AND library) OR (resource AND sharing)",
+           '(library AND "digital resources") OR (图书馆 AND 合作)^3']
 
 
 def _as_searched(searcher, text: str):
@@ -153,12 +156,13 @@ def test_a_query_scored_whole_scores_every_clause_as_whoosh_does(shipped, text):
 
 
 def test_a_concepts_variants_score_as_the_best_plus_a_share_of_the_others(shipped):
-    from whoosh.query import Term
+    from whoosh.query import And, Term
 
     from initiative_archive.backends.whoosh.scores import BestVariant
 
     searcher = shipped.engine.session.searcher()
-    variants = [Term("text", "图书馆"), Term("text", "librari"), Term("text", "公共图书馆")]
+    variants = [Term("text", "图书馆"), Term("text", "librari"), Term("text", "公共图书馆"),
+                And([Term("text", "resourc"), Term("text", "share")])]
     each = [_whoosh_scores(searcher, v) for v in variants]
     ours = _whoosh_scores(searcher, BestVariant(variants, tiebreak=0.3))
     assert ours.keys() == set().union(*each)

@@ -27,7 +27,8 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
-from whoosh.query import DisjunctionMax, Or
+from whoosh.query import And, DisjunctionMax, Or
+from whoosh.util import make_weighted_tree
 
 from .postings import Unsupported, scored_postings, term_cache
 
@@ -59,14 +60,42 @@ class _Segment:
         self.cache = term_cache(searcher)
 
     def query_scores(self, q, context) -> dict[int, float]:
-        """Every clause ``q`` matches, from its matcher tree; an OR Whoosh would preload is
-        summed from its subqueries' scores without making its matcher (an
-        ``ArrayUnionMatcher`` scores a first stretch of each of its words' postings, a
-        posting at a time, as it is made, and the sum is made here anyway)."""
+        """Every clause ``q`` matches. An AND, and an OR Whoosh would make a tree of unions
+        of, are combined from their subqueries' scores in the tree Whoosh would make of their
+        matchers (``_tree``), and an OR Whoosh would preload is summed from them, without
+        making their matchers: an intersection steps its sides to their first common clause as
+        it is made, and an ``ArrayUnionMatcher`` scores a first stretch of each of its words'
+        postings, a posting at a time, where the scores are worked out here anyway. Any other
+        query is read from its matcher tree."""
         if _preloaded_or(q, self.searcher, context):
             return _preloaded_sum([self.query_scores(sub, context) for sub in q.subqueries],
                                   q.boost)
+        if type(q) is And or _union_tree(q, self.searcher, context):
+            return self._tree(q, context)
         return self.scores(q.matcher(self.searcher, context))
+
+    def _tree(self, q, context) -> dict[int, float]:
+        """``CompoundQuery.matcher`` and ``_tree_matcher`` of an AND or an OR, on scores: one
+        subquery is itself (its boost alone counts), several are combined two at a time in
+        Whoosh's weighted tree (the smaller first for an AND, the larger for an OR), then
+        boosted."""
+        subs = q.subqueries
+        if not subs:
+            return {}
+        if len(subs) == 1:
+            return self.query_scores(subs[0], context)
+        reader = self.searcher.reader()
+        if type(q) is And:
+            weighted = [(0 - sub.estimate_size(reader), sub) for sub in subs]
+            combine = _BINARY[IntersectionMatcher]
+        else:
+            weighted = [(sub.estimate_size(reader), sub) for sub in subs]
+            combine = _union
+        scores = make_weighted_tree(
+            lambda a, b: _Node(combine(a.scores, b.scores)),
+            [(weight, _Node(self.query_scores(sub, context))) for weight, sub in weighted]).scores
+        boost = q.boost
+        return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
 
     def scores(self, m) -> dict[int, float]:
         """Every clause ``m`` matches from the start of its words' postings, whatever it has
@@ -114,6 +143,34 @@ def _preloaded_or(q, searcher, context) -> bool:
         count >= Or.TOO_MANY_CLAUSES)
 
 
+def _union_tree(q, searcher, context) -> bool:
+    """Whether ``q`` is an OR whose matcher Whoosh makes a weighted tree of
+    ``UnionMatcher`` of (``Or._matcher``'s ``DefaultOr``), without coordination scaling
+    (``_preloaded_or`` is asked first)."""
+    return type(q) is Or and not q.scale and q.matcher_type in (Or.AUTO_MATCHER,
+                                                                 Or.DEFAULT_MATCHER) and (
+        q.matcher_type == Or.DEFAULT_MATCHER or len(q.subqueries) < Or.TOO_MANY_CLAUSES)
+
+
+class _Node:
+    """Scores as an item of Whoosh's ``make_weighted_tree``: two of equal weight compare as
+    Whoosh's matchers do there (equal, neither less), so the tree has the same shape and the
+    scores are added in the same order."""
+
+    __slots__ = ("scores",)
+
+    def __init__(self, scores: dict[int, float]) -> None:
+        self.scores = scores
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _preloaded_sum(scores: list[dict[int, float]], boost: float) -> dict[int, float]:
     """Whoosh's OR of a small index (``ArrayUnionMatcher``): each clause's score is the sum
     of its subqueries' (each times the boost), in their order, starting from zero; a clause
@@ -150,7 +207,7 @@ class BestVariant(DisjunctionMax):
     def matcher(self, searcher, context=None):
         segment = _Segment(searcher, lambda: None)
         try:
-            each = [segment.scores(q.matcher(searcher, context)) for q in self.subqueries]
+            each = [segment.query_scores(q, context) for q in self.subqueries]
         except Unsupported:
             return super().matcher(searcher, context)
         best, total = _best_and_total(each)
