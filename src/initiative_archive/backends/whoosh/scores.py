@@ -70,7 +70,7 @@ class _Segment:
         if _preloaded_or(q, self.searcher, context):
             return _preloaded_sum([self.query_scores(sub, context) for sub in q.subqueries],
                                   q.boost)
-        if type(q) is And or _union_tree(q, self.searcher, context):
+        if type(q) is And or _union_tree(q):
             return self._tree(q, context)
         return self.scores(q.matcher(self.searcher, context))
 
@@ -143,7 +143,7 @@ def _preloaded_or(q, searcher, context) -> bool:
         count >= Or.TOO_MANY_CLAUSES)
 
 
-def _union_tree(q, searcher, context) -> bool:
+def _union_tree(q) -> bool:
     """Whether ``q`` is an OR whose matcher Whoosh makes a weighted tree of
     ``UnionMatcher`` of (``Or._matcher``'s ``DefaultOr``), without coordination scaling
     (``_preloaded_or`` is asked first)."""
@@ -167,8 +167,6 @@ class _Node:
 
     def __lt__(self, other: object) -> bool:
         return False
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 def _preloaded_sum(scores: list[dict[int, float]], boost: float) -> dict[int, float]:
