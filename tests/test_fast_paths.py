@@ -126,7 +126,9 @@ QUERIES = ["cooperation", "digital libraries", "图书馆 合作", "资源共享
            '"exchange of publications" OR 交流', "library AND cooperation AND resources",
            "(library OR 图书馆) AND (cooperation OR 合作)", "library^2 AND cooperation^0.5",
            "资源 AND 共享 AND 服务", "(digital AND library) OR (resource AND sharing)",
-           '(library AND "digital resources") OR (图书馆 AND 合作)^3']
+           '(library AND "digital resources") OR (图书馆 AND 合作)^3', "library ANDNOT digital",
+           "(library OR 图书馆 OR cooperation) ANDNOT (digital OR 资源)",
+           "cooperation ANDMAYBE (library OR 图书馆 OR digital)"]
 
 
 def _as_searched(searcher, text: str):

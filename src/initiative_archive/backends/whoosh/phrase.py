@@ -55,15 +55,15 @@ class TokenPhrase(Phrase):
         cache = term_cache(searcher)
         run = " ".join(self.words).encode("utf-8")
         scores = cache.get((id(reader), self.fieldname, run, self.slop, scoring_model(terms[0])),
-                           lambda: _run_scores(reader, terms, self.words, self.slop, deleted,
-                                               cache))
+                           lambda: _run_scores(reader, terms, self.words, run, self.slop,
+                                               deleted, cache))
         if not scores:
             return NullMatcher()
         ids = list(scores)  # in document order
         return ListMatcher(ids, weights=[scores[d] * self.boost for d in ids])
 
 
-def _run_scores(reader, terms: list, words: list[str], slop: int, deleted, cache
+def _run_scores(reader, terms: list, words: list[str], run: bytes, slop: int, deleted, cache
                 ) -> dict[int, float]:
     """docnum -> score, in document order, of the clauses of a segment whose tokens hold the
     phrase: those holding every word (their postings' weights, kept for the next phrase that
@@ -74,7 +74,7 @@ def _run_scores(reader, terms: list, words: list[str], slop: int, deleted, cache
     common = set(weights[0]).intersection(*weights[1:]).difference(deleted)
     records = rank_records(reader)
     if slop <= 1:
-        ids = sorted(records.holding_run(common, " ".join(words).encode("utf-8")))
+        ids = sorted(records.holding_run(common, run))
     else:
         ids = sorted(d for d in common if near_in_order(records.tokens(d).split(" "), words, slop))
     return _tree_sum([score_weights(reader, t, {d: w[d] for d in ids})

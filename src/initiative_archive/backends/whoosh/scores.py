@@ -27,7 +27,7 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
-from whoosh.query import And, DisjunctionMax, Or
+from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or
 from whoosh.util import make_weighted_tree
 
 from .postings import Unsupported, scored_postings, term_cache
@@ -53,25 +53,34 @@ def all_scores(searcher, query, check=lambda: None) -> dict[int, float] | None:
 
 
 class _Segment:
-    """One segment's matcher tree read whole."""
+    """One segment's query read whole."""
 
     def __init__(self, searcher, check) -> None:
         self.searcher, self.reader, self.check = searcher, searcher.reader(), check
         self.cache = term_cache(searcher)
 
     def query_scores(self, q, context) -> dict[int, float]:
-        """Every clause ``q`` matches. An AND, and an OR Whoosh would make a tree of unions
-        of, are combined from their subqueries' scores in the tree Whoosh would make of their
-        matchers (``_tree``), and an OR Whoosh would preload is summed from them, without
-        making their matchers: an intersection steps its sides to their first common clause as
-        it is made, and an ``ArrayUnionMatcher`` scores a first stretch of each of its words'
-        postings, a posting at a time, where the scores are worked out here anyway. Any other
-        query is read from its matcher tree."""
+        """Every clause ``q`` matches. The boolean nodes are combined from their subqueries'
+        scores as Whoosh's matchers would combine them, without making the matchers: an AND,
+        and an OR Whoosh would make a tree of unions of, in that tree (``_tree``); an OR
+        Whoosh would preload, summed; AND NOT and AND MAYBE, side by side. An intersection
+        steps its sides to their first common clause as it is made, and an
+        ``ArrayUnionMatcher`` scores a first stretch of each of its words' postings, a posting
+        at a time, where the scores are worked out here anyway. Any other query is read from
+        its matcher tree."""
+        kind = type(q)
         if _preloaded_or(q, self.searcher, context):
             return _preloaded_sum([self.query_scores(sub, context) for sub in q.subqueries],
                                   q.boost)
-        if type(q) is And or _union_tree(q):
+        if kind is And or _union_tree(q):
             return self._tree(q, context)
+        if kind is AndNot:  # Whoosh asks the left side's clauses of the right one unscored
+            return _BINARY[AndNotMatcher](
+                self.query_scores(q.a, context),
+                self.query_scores(q.b, self.searcher.boolean_context()))
+        if kind is AndMaybe:
+            return _BINARY[AndMaybeMatcher](self.query_scores(q.a, context),
+                                            self.query_scores(q.b, context))
         return self.scores(q.matcher(self.searcher, context))
 
     def _tree(self, q, context) -> dict[int, float]:
