@@ -407,6 +407,22 @@ def test_the_tree_of_words_matches_the_longest_word_starting_at_each_place(words
         assert (found.end() if found else None) == (max(ends)[1] if ends else None), (at, words)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.text("ab图书", min_size=1, max_size=3), min_size=1, max_size=4),
+                min_size=1, max_size=6),
+       st.lists(st.text("ab图书", min_size=1, max_size=3), max_size=12))
+def test_runs_are_found_where_whole_tokens_side_by_side_spell_them(runs, tokens):
+    """``Runs.any_in`` (one scan of the text without its spaces) against its definition:
+    some run's characters are those of whole tokens side by side, however the tokens cut
+    them (compounds aside: inter-library = interlibrary)."""
+    from initiative_archive.ranking import Runs, token_text
+
+    wholes = {"".join(run) for run in runs}
+    expected = any("".join(tokens[i:j]) in wholes
+                   for i in range(len(tokens)) for j in range(i + 1, len(tokens) + 1))
+    assert Runs(tuple(run) for run in runs).any_in(token_text(tokens)) == expected
+
+
 def test_a_word_too_long_for_the_tree_is_still_matched_whole():
     import re
 

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from .analysis import char_sequence
 from .language import fold_han, han_run_re, is_han
@@ -130,16 +131,35 @@ def holds_run(text, run, start: int = 0, end: int | None = None) -> bool:
 class Runs:
     """Many runs of tokens, any of which may stand in a clause's token text, compounds aside
     (the run's concatenation equals that of whole tokens side by side: inter-library =
-    interlibrary): one regular-expression scan of the text instead of one search per run (a
-    concept and those it includes have dozens of variants, tested against hundreds of clauses
-    a query)."""
+    interlibrary). Read on the text with its spaces taken out, where each run is a plain
+    string: one regular-expression scan of it for every run at once (a concept and those it
+    includes have dozens of variants, tested against hundreds of clauses a query), and the
+    token boundaries worked out only for a clause where some run stands. Plain strings compile
+    in a fifth of the time of runs that allow a space between any two characters, and a query
+    compiles a set of runs for each of its concepts."""
 
     def __init__(self, runs) -> None:
-        wholes = {"".join(run) for run in runs if run}
-        self.pattern = run_pattern(sorted(wholes)) if wholes else None
+        wholes = sorted({"".join(run) for run in runs if run}, key=lambda w: (-len(w), w))
+        self.by_first: dict[str, list[str]] = {}
+        for whole in wholes:
+            self.by_first.setdefault(whole[0], []).append(whole)
+        self.pattern = re.compile("|".join(map(re.escape, wholes))) if wholes else None
 
     def any_in(self, tokens: str) -> bool:
-        return self.pattern is not None and self.pattern.search(tokens) is not None
+        if self.pattern is None:
+            return False
+        squeezed = tokens.replace(" ", "")
+        found = self.pattern.search(squeezed)
+        if found is None:
+            return False
+        bounds = set(accumulate(map(len, tokens.split(" ")), initial=0))
+        while found is not None:  # every place where some run stands, left to right
+            at = found.start()
+            if at in bounds and any(squeezed.startswith(whole, at) and at + len(whole) in bounds
+                                    for whole in self.by_first[squeezed[at]]):
+                return True
+            found = self.pattern.search(squeezed, at + 1)
+        return False
 
 
 def run_pattern(wholes: list[str]) -> re.Pattern:
