@@ -120,6 +120,10 @@ def test_saved_searches_run_every_query_in_one_process(run_main, shipped_args, t
         "资源共享"] * 2
     both = run_main(*shipped_args, "search", "x", "--queries", str(saved))
     assert both.code == 2
+    assert run_main(*shipped_args, "search", "x", "--jobs", "2").code == 2  # --jobs shares a file
+    alone = run_main(*shipped_args, "search", "--queries", str(saved), "--format", "jsonl",
+                     "--limit", "2", "--jobs", "1")
+    assert alone.stdout.splitlines() == lines
 
 
 def test_recur_links_the_labelled_pairs_precision_first(shipped, monkeypatch):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # citations, meetings, recurrence and quotation checks load w
     from .verify import Verdict
 
 CANDIDATES = 30  # clauses the index proposes for a quotation check
+SEARCH_PROCESSES = 4  # at most, for saved searches (search_many)
 
 
 
@@ -146,17 +147,32 @@ class Archive:
         return [f"note: {len(missing)} catalogued {what} not fetched yet and not searched "
                 "(run 'initiative-archive fetch')"]
 
-    def search_many(self, queries: list[str], filters: Filters | None = None, **options: Any
+    def search_many(self, queries: list[str], filters: Filters | None = None,
+                    processes: int | None = None, **options: Any
                     ) -> tuple[list[SearchResult], list[tuple[str, ArchiveError]]]:
-        """Saved searches: every query in one process and one open index, brought up to date
-        once; (results, (query, error) for each query that could not be run)."""
-        results, failed = [], []
+        """Saved searches: every query over one index, brought up to date once, shared among
+        ``processes`` (default: a process for each usable core, up to ``SEARCH_PROCESSES``;
+        shared_work.py); (results, (query, error) for each query that could not be run), in
+        the queries' order, whatever the number of processes."""
+        from .cores import usable_cores
+        from .glossary import load_glossary
+        from .shared_work import run_shared
+
         notices = (self.ensure_index(options.pop("progress", _quiet)), self.unfetched_notice())
-        for query in queries:
+        if options.get("expand", True):
+            load_glossary()  # read once, before the copies are forked
+
+        def one(query: str) -> tuple[SearchResult | None, ArchiveError | None]:
             try:
-                results.append(self._search_fresh(query, filters, notices, **options))
+                return self._search_fresh(query, filters, notices, **options), None
             except (QueryError, NotFoundError) as exc:
-                failed.append((query, exc))
+                return None, exc
+
+        processes = usable_cores(SEARCH_PROCESSES) if processes is None else processes
+        answers = run_shared(queries, one, processes - 1, start_copy=self.engine.reopen)
+        results = [result for result, _ in answers if result is not None]
+        failed = [(query, error) for query, (_, error) in zip(queries, answers, strict=True)
+                  if error is not None]
         return results, failed
 
     def verify(self, quotation: str) -> Verdict:

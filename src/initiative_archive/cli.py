@@ -182,6 +182,9 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
                                                            path_type=Path),
               help="Run every query in FILE (one per line; blank and #-lines skipped) in one "
                    "process, instead of QUERY: saved searches, reproducible.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+              help="With --queries: share the queries among N processes (the answers are the "
+                   "same) [default: one for each usable core, up to 4].")
 @click.option("--doc", "docs", multiple=True, metavar="ID",
               help="Only this document (id, title or alias); repeatable.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice((*KINDS, "meeting")),
@@ -214,7 +217,8 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
               help="Highlight matches [default: on a terminal].")
 @query_limit_options
 @archive_options
-def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, ...],
+def search(query: tuple[str, ...], queries_file: Path | None, jobs: int | None,
+           docs: tuple[str, ...],
            kinds: tuple[str, ...],
            langs: tuple[str, ...], roles: tuple[str, ...], date_from: str | None,
            date_to: str | None, limit: int, match: str, group_by: str | None, nested: bool,
@@ -240,6 +244,8 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
         raise click.UsageError("give a QUERY or --queries FILE (one of them)")
     if queries_file and (cite_style or explain or group_by):
         raise click.UsageError("--cite, --explain and --group-by take one QUERY, not --queries")
+    if jobs and not queries_file:
+        raise click.UsageError("--jobs shares the queries of --queries FILE: give one")
     from . import render
     from .engine import Filters
 
@@ -247,7 +253,7 @@ def search(query: tuple[str, ...], queries_file: Path | None, docs: tuple[str, .
                       date_from=date_from, date_to=date_to)
     if queries_file:
         texts = read_queries(queries_file)
-        results, failed = archive.search_many(texts, filters, limit=limit, match=match,
+        results, failed = archive.search_many(texts, filters, jobs, limit=limit, match=match,
                                               nested=nested, limits=limits,
                                               expand=not no_expand)
         for message in dict.fromkeys(n for r in results for n in r.notices):

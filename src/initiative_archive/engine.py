@@ -126,6 +126,10 @@ class Engine(Protocol):
                 limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:
         """How ``text`` is read, and the query the engine runs for it."""
 
+    def reopen(self) -> None:
+        """Open the index's files anew: in a forked copy of this process, which must not
+        move the file positions it shares with its parent."""
+
     def close(self) -> None:
         """Let go of open files."""
 

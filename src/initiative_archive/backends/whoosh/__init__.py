@@ -77,5 +77,8 @@ class WhooshEngine:
 
         return explain(text, make_schema(), match, limits)
 
+    def reopen(self) -> None:
+        self.session = ReadSession(self.store)  # the parent's files are left as they are
+
     def close(self) -> None:
         self.session.close()

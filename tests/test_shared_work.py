@@ -1,0 +1,76 @@
+"""Saved searches shared with forked copies of the process (shared_work.py): the same answers
+in the same order as one process gives, whatever the copies do."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from initiative_archive.shared_work import run_shared
+
+
+def test_the_jobs_are_shared_and_answered_in_order():
+    parent = os.getpid()
+
+    def work(n: int) -> tuple[int, int]:
+        time.sleep(0.02)  # long enough that the copy, started in a millisecond, takes some
+        return n * n, os.getpid()
+
+    answers = run_shared(list(range(12)), work, copies=1)
+    assert [square for square, _ in answers] == [n * n for n in range(12)]
+    workers = {pid for _, pid in answers}
+    assert parent in workers and len(workers) == 2
+
+
+@pytest.mark.parametrize("how", ["exits", "raises"])
+def test_what_a_copy_did_not_send_back_is_done_here(how):
+    parent = os.getpid()
+
+    def work(n: int) -> int:
+        if os.getpid() != parent:
+            if how == "exits":
+                os._exit(3)
+            raise RuntimeError("a copy's own failure")
+        time.sleep(0.01)
+        return n + 1
+
+    assert run_shared(list(range(8)), work, copies=1) == list(range(1, 9))
+
+
+def test_a_short_batch_is_not_shared():
+    parent = os.getpid()
+    assert run_shared([1, 2], lambda n: os.getpid(), copies=3) == [parent, parent]
+
+
+def test_an_error_of_this_process_reaches_the_caller():
+    def work(n: int) -> int:
+        if n == 5:
+            raise KeyError(n)
+        return n
+
+    with pytest.raises(KeyError):
+        run_shared(list(range(6)), work, copies=1)
+
+
+def test_saved_searches_give_the_same_answers_shared_or_not(shipped):
+    """Through ``Archive.search_many``: the results and the failures of two processes are
+    those of one, in the queries' order (an unbalanced quote is answered; a query that
+    cannot be run is reported under its own text)."""
+    queries = ["resource sharing", "资源共享", '"union catalogue"', "digitization training",
+               "图书馆 合作", "**", "preservation AND NOT digital", '"exchange of',
+               "staff training", "古籍保护"]
+    assert threading.active_count() == 1, "a process with threads is not shared: nothing tested"
+
+    def run(processes: int) -> tuple[list, list]:
+        results, failed = shipped.search_many(queries, processes=processes, limit=5)
+        return ([(r.query, r.total, r.suggestion, r.notices,
+                  [(h.clause.id, h.score, h.match, h.via, h.highlights) for h in r.hits])
+                 for r in results], [(q, type(e).__name__, e.message) for q, e in failed])
+
+    alone, shared = run(1), run(2)
+    assert shared == alone
+    assert [q for q, _, _ in alone[1]] == ["**"] and len(alone[0]) == len(queries) - 1
+    assert all(total > 0 for _, total, _, _, _ in alone[0])
