@@ -16,6 +16,7 @@ from array import array
 from collections import OrderedDict
 from itertools import accumulate
 
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
 from whoosh.matching import ListMatcher
 from whoosh.reading import CorruptIndexError
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
@@ -35,7 +36,13 @@ def score_weights(reader, m, weights: dict[int, float]) -> dict[int, float]:
     """docnum -> score of the postings ``weights`` of the term of leaf matcher ``m`` (of a
     segment of ``reader``), as ``m.score()`` would score each."""
     scorer = m._scorer if type(m) is ListMatcher else m.scorer
-    lengths = _length_bytes(reader, m._term[0]) if m._term is not None else None
+    return _scored(reader, m._term[0] if m._term is not None else None, scorer, weights)
+
+
+def _scored(reader, fieldname: str | None, scorer, weights: dict[int, float]
+            ) -> dict[int, float]:
+    """The postings ``weights`` of a term of ``fieldname``, scored by ``scorer``."""
+    lengths = _length_bytes(reader, fieldname) if fieldname is not None else None
     if type(scorer) is BM25FScorer and lengths is not None:
         # bm25() of whoosh.scoring: the same operations in the same order
         idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
@@ -101,10 +108,44 @@ def scored_postings(reader, m, cache: TermCache) -> dict[int, float]:
                      lambda: score_weights(reader, m, postings_weights(m)))
 
 
+def term_scores(reader, fieldname: str, tbytes: bytes, scorer, cache: TermCache
+                ) -> dict[int, float]:
+    """``scored_postings`` of a term of a segment of ``reader`` (whoosh3's, which
+    ``reads_terms``) without its matcher: whoosh3's matcher reads the term's first block as it
+    is made, which the postings read whole read again, and a term another query read is then
+    not read at all."""
+    return cache.get((id(reader), fieldname, tbytes, _model(scorer)),
+                     lambda: _scored(reader, fieldname, scorer,
+                                     _term_weights(reader, fieldname, tbytes)))
+
+
+def reads_terms(reader) -> bool:
+    """Whether ``term_scores`` reads this segment's terms (whoosh3's term table)."""
+    return isinstance(getattr(reader, "_terms", None), W3TermsReader)
+
+
+def _term_weights(reader, fieldname: str, tbytes: bytes) -> dict[int, float]:
+    """docnum -> weight of every posting of a term, as ``postings_weights`` reads them from
+    the matcher whoosh3 would make: inlined in the term's record, or in blocks after the
+    postings' header tag."""
+    terms = reader._terms
+    info = terms.term_info(fieldname, tbytes)
+    if info.is_inlined():
+        ids, weights, _ = info.inlined_postings()
+        return dict(zip(ids, weights, strict=True)) if weights else dict.fromkeys(ids, 1.0)
+    offset, _ = info.extent()
+    if terms._postfile.get(offset, len(WHOOSH3_HEADER_MAGIC)) != WHOOSH3_HEADER_MAGIC:
+        raise CorruptIndexError(f"bad postings header at offset {offset}")
+    return _blocks(terms._postfile, offset + len(WHOOSH3_HEADER_MAGIC))
+
+
 def scoring_model(m) -> tuple:
     """What a leaf matcher's scores depend on besides the term and the index: its scorer's
     kind and parameters (a cache key)."""
-    scorer = m._scorer if type(m) is ListMatcher else m.scorer
+    return _model(m._scorer if type(m) is ListMatcher else m.scorer)
+
+
+def _model(scorer) -> tuple:
     return (type(scorer), getattr(scorer, "B", None), getattr(scorer, "K1", None))
 
 

@@ -27,10 +27,10 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
-from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or
+from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Term
 from whoosh.util import make_weighted_tree
 
-from .postings import Unsupported, scored_postings, term_cache
+from .postings import Unsupported, reads_terms, scored_postings, term_cache, term_scores
 
 
 def all_scores(searcher, query, check=lambda: None) -> dict[int, float] | None:
@@ -58,6 +58,7 @@ class _Segment:
     def __init__(self, searcher, check) -> None:
         self.searcher, self.reader, self.check = searcher, searcher.reader(), check
         self.cache = term_cache(searcher)
+        self.reads_terms = reads_terms(self.reader)
 
     def query_scores(self, q, context) -> dict[int, float]:
         """Every clause ``q`` matches. The boolean nodes are combined from their subqueries'
@@ -81,7 +82,32 @@ class _Segment:
         if kind is AndMaybe:
             return _BINARY[AndMaybeMatcher](self.query_scores(q.a, context),
                                             self.query_scores(q.b, context))
+        if kind is Term and not q.minquality and self.reads_terms:
+            return self.term(q, context)
         return self.scores(q.matcher(self.searcher, context))
+
+    def term(self, q: Term, context) -> dict[int, float]:
+        """``Term.matcher`` and ``Searcher.postings`` on scores, without the matcher: the
+        term's postings scored by the searcher's weighting (a boolean context has none),
+        less the segment's deleted clauses (a ``FilterMatcher``), times the query's boost
+        (a ``WrappingMatcher``)."""
+        searcher, reader, fieldname = self.searcher, self.reader, q.fieldname
+        if fieldname not in searcher.schema:
+            return {}
+        try:
+            tbytes = searcher.schema[fieldname].to_bytes(q.text)
+        except ValueError:
+            return {}
+        if (fieldname, tbytes) not in reader:
+            return {}
+        weighting = (context.weighting if context is not None else None) or searcher.weighting
+        self.check()
+        scores = term_scores(reader, fieldname, tbytes,
+                             weighting.scorer(searcher, fieldname, tbytes), self.cache)
+        if deleted := reader.deleted_docs_set:
+            scores = {d: s for d, s in scores.items() if d not in deleted}
+        boost = q.boost
+        return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
 
     def _tree(self, q, context) -> dict[int, float]:
         """``CompoundQuery.matcher`` and ``_tree_matcher`` of an AND or an OR, on scores: one
