@@ -222,9 +222,17 @@ def _union(a: dict, b: dict) -> dict:
     return out
 
 
+def _intersection(a: dict, b: dict) -> dict:
+    """The clauses of both, each scored the sum of its two scores (a + b is b + a to the
+    bit, so the smaller side is the one walked)."""
+    if len(b) < len(a):
+        return {d: a[d] + s for d, s in b.items() if d in a}
+    return {d: s + b[d] for d, s in a.items() if d in b}
+
+
 _BINARY = {
     UnionMatcher: _union,
-    IntersectionMatcher: lambda a, b: {d: s + b[d] for d, s in a.items() if d in b},
+    IntersectionMatcher: _intersection,
     AndNotMatcher: lambda a, b: {d: s for d, s in a.items() if d not in b},
     AndMaybeMatcher: lambda a, b: {d: s + b[d] if d in b else s for d, s in a.items()},
 }
