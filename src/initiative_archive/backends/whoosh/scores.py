@@ -122,6 +122,8 @@ class _Segment:
         reader = self.searcher.reader()
         if type(q) is And:
             weighted = [(0 - sub.estimate_size(reader), sub) for sub in subs]
+            if any(weight == 0 and type(sub) is Term for weight, sub in weighted):
+                return {}  # a word the segment lacks: no clause has them all (and none is read)
             combine = _BINARY[IntersectionMatcher]
         else:
             weighted = [(sub.estimate_size(reader), sub) for sub in subs]
