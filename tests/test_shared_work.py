@@ -40,6 +40,13 @@ def test_what_a_copy_did_not_send_back_is_done_here(how):
     assert run_shared(list(range(8)), work, copies=1) == list(range(1, 9))
 
 
+def test_a_batch_longer_than_the_queue_is_claimed_a_few_jobs_at_a_time():
+    from initiative_archive.shared_work import MAX_CLAIMS
+
+    jobs = list(range(3 * MAX_CLAIMS + 5))
+    assert run_shared(jobs, lambda n: n * 2, copies=1) == [n * 2 for n in jobs]
+
+
 def test_a_short_batch_is_not_shared():
     parent = os.getpid()
     assert run_shared([1, 2], lambda n: os.getpid(), copies=3) == [parent, parent]
