@@ -19,7 +19,6 @@ import os
 import pickle
 import signal
 import struct
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -54,8 +53,6 @@ def run_shared(jobs: Sequence[Any], work: Callable[[Any], Any], copies: int,
     if written < len(queue):  # a pipe too small for it: nothing is shared
         os.close(queue_read)
         return [work(job) for job in jobs]
-    sys.stdout.flush()
-    sys.stderr.flush()
     children: list[tuple[int, int]] = []  # (pid, the read end of its answers)
     done: dict[int, Any] = {}
     finished = False
