@@ -210,3 +210,14 @@ def test_query_spans_are_the_tokens_the_analyzers_give(text):
     words, chars = query_spans(text)
     assert words == _analyzed(text, WORDS, "query")
     assert chars == _analyzed(text, CHARS)
+
+
+@given(st.text(st.sampled_from("a图書館，’ \u3400\u4dbf\u4dc0\u9fff\ua000\uf900\ufaff\ufb00"
+                               "\U00020000\U0002fa1f\U0002fa20가")))
+def test_han_read_a_character_at_a_time_is_the_regular_expressions_reading(text):
+    """The query side's ``has_han`` and ``han_runs`` (no regular expression of the Han ranges
+    to compile) against ``han_re`` and ``han_run_re``, at the ranges' edges."""
+    from initiative_archive.language import han_re, han_run_re, han_runs, has_han
+
+    assert has_han(text) == bool(han_re().search(text))
+    assert han_runs(text) == han_run_re().findall(text)

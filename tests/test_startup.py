@@ -132,10 +132,12 @@ def test_fold_table_is_opencc(tmp_path, monkeypatch):
     try:
         for _ in ("made", "read back"):
             language._bmp_folds.cache_clear()
+            language._bmp_fold_strings.cache_clear()
             assert language._bmp_folds() == expected
         assert list(tmp_path.glob("initiative-archive/opencc-t2s-*.json"))
     finally:
         language._bmp_folds.cache_clear()
+        language._bmp_fold_strings.cache_clear()
         cachedir.user_cache_dir.cache_clear()
 
 

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .language import fold_han, han_re, is_han
+from .language import fold_han, han_re, has_han, is_han
 from .package_data import shipped_bytes
 from .spelling import american
 
@@ -210,7 +210,7 @@ class Glossary:
     def mentions(self, text: str) -> list[Mention]:
         """Every place ``text`` names a concept, in text order (overlaps kept)."""
         found = self._english_mentions(text)
-        if not text.isascii() and han_re().search(text):  # English never compiles it
+        if has_han(text):
             found += self._chinese_mentions(text)
         found.sort(key=lambda m: (m.start, -m.end, m.concept.id))
         return found

@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from .analysis import char_sequence
-from .language import fold_han, han_run_re, is_han
+from .language import fold_han, han_runs, is_han
 
 LEVELS = ("some", "all", "near", "phrase")  # worst to best
 _OPERATORS = re.compile(r'["*?:()\[\]{}^~]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b')
@@ -57,7 +57,7 @@ def query_shape(text: str, known: Callable[[str], bool]) -> QueryShape | None:
     for token in tokens:
         if not is_han(token[0]):  # a token is one Han character or a word with none
             words.append((token,))
-    for run in han_run_re().findall(fold_han(text)) if not text.isascii() else ():
+    for run in han_runs(fold_han(text)) if not text.isascii() else ():
         words += [tuple(w) for w in segment(run, known)]
     return QueryShape(tokens, tuple(dict.fromkeys(words)))
 
