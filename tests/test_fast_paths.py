@@ -58,7 +58,7 @@ def test_the_rank_column_holds_each_clauses_tokens_role_and_family(shipped):
     for docnum, stored in searcher.reader().iter_docs():
         if stored.get("record") != "clause":
             continue
-        unit = records.unit(docnum, 1.0)
+        unit = records.units([(docnum, 1.0)])[0]
         assert unit["tokens"] == " ".join(char_sequence(stored.get("text", ""))), \
             stored["clause_id"]
         assert (unit["clause_id"], unit["role"], unit["lang"], list(unit["ancestors"])) == (

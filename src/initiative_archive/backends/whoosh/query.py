@@ -23,6 +23,7 @@ import re
 import time
 from dataclasses import replace
 from functools import lru_cache
+from operator import itemgetter
 
 from whoosh.query import (
     And,
@@ -349,8 +350,8 @@ def smallest_units(ranked: list[dict]) -> list[dict]:
     kept_ids: set[str] = set()
     kept_ancestors: set[str] = set()
     for hit in ranked:
-        cid, ancestors = hit["clause_id"], hit.get("ancestors") or []
-        if cid in kept_ancestors or any(a in kept_ids for a in ancestors):
+        cid, ancestors = hit["clause_id"], hit.get("ancestors") or ()
+        if cid in kept_ancestors or not kept_ids.isdisjoint(ancestors):
             continue
         kept.append(hit)
         kept_ids.add(cid)
@@ -369,14 +370,18 @@ class Highlighter:
                               if isinstance(leaf, Term) and leaf.fieldname == field}
                       for field in ("text", "chars")}
         self.phrases = [(leaf.fieldname, list(leaf.words)) for leaf in leaves
-                        if isinstance(leaf, Phrase) and leaf.fieldname in self.terms]
+                        if isinstance(leaf, Phrase) and leaf.fieldname in self.terms
+                        and leaf.words]
+        self.firsts = {field: {words[0] for f, words in self.phrases if f == field}
+                       for field in self.terms}
 
     def spans(self, text: str) -> tuple[tuple[int, int], ...]:
         word_tokens, char_tokens = query_spans(text)
         spans = [(s, e) for term, s, e in word_tokens if term in self.terms["text"]]
         spans += [(s, e) for term, s, e in char_tokens if term in self.terms["chars"]]
         if self.phrases:
-            runs = {"chars": _TokenIndex(char_tokens), "text": _TokenIndex(word_tokens)}
+            runs = {field: _TokenIndex(tokens, self.firsts[field]) for field, tokens
+                    in (("chars", char_tokens), ("text", word_tokens)) if self.firsts[field]}
             for field, words in self.phrases:
                 spans += runs[field].spans(words)
         return _merge(spans)
@@ -384,14 +389,16 @@ class Highlighter:
 
 class _TokenIndex:
     """A text's tokens, indexed by term: a query may carry dozens of phrases (a concept's
-    variants), each looked up where its first word stands rather than at every token."""
+    variants), each looked up where its first word stands rather than at every token (only
+    the phrases' first words are indexed)."""
 
-    def __init__(self, tokens: list[tuple[str, int, int]]) -> None:
+    def __init__(self, tokens: list[tuple[str, int, int]], firsts: set[str]) -> None:
         self.tokens = tokens
         self.terms = [t for t, _, _ in tokens]
         self.where: dict[str, list[int]] = {}
         for i, term in enumerate(self.terms):
-            self.where.setdefault(term, []).append(i)
+            if term in firsts:
+                self.where.setdefault(term, []).append(i)
 
     def spans(self, words: list[str]) -> list[tuple[int, int]]:
         """Spans where ``words`` stand one after another."""
@@ -775,7 +782,7 @@ def _ranked(searcher, query: Query, filters: Filters, budget: Budget, depth: int
         else:
             found, total = _collected(searcher, query, allow, hidden, budget, depth, count)
         records = rank_records(searcher.reader())
-        best = [records.unit(docnum, score) for docnum, score in found]
+        best = records.units(found)
         return best, (max(0, total - len(best)) if count else 0)
     except QueryError:
         raise
@@ -790,13 +797,16 @@ def _best(scores: dict[int, float], allow: set[int] | None, hidden: set[int],
           depth: int) -> list[tuple[int, float]]:
     """The ``depth`` best (docnum, score) of those shown, in Whoosh's order: the higher
     score first, the lower docnum first among equal scores."""
-    if hidden or allow is not None:
-        scores = {d: s for d, s in scores.items()
-                  if d not in hidden and (allow is None or d in allow)}
+    if allow is not None:
+        scores = {d: s for d, s in scores.items() if d in allow and d not in hidden}
+    elif not hidden.isdisjoint(scores):  # the records never shown rarely match: not copied
+        scores = {d: s for d, s in scores.items() if d not in hidden}
     if len(scores) > depth:  # those scoring at least the depth-th best score (floats compared
         least = heapq.nlargest(depth, scores.values())[-1]  # without a key: a tenth the time)
         scores = {d: s for d, s in scores.items() if s >= least}
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:depth]
+    ranked = sorted(scores.items())  # by docnum (each is once), then by score: a stable sort
+    ranked.sort(key=itemgetter(1), reverse=True)  # keeps equal scores in docnum order
+    return ranked[:depth]
 
 
 def _collected(searcher, query: Query, allow: set[int] | None, hidden: set[int],

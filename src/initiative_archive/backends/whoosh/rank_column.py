@@ -86,9 +86,12 @@ class RankRecords:
                                                               strict=True)
                 for d in segment.holding_run([d - offset for d in ours], run)]
 
-    def unit(self, docnum: int, score) -> dict:
-        """A fresh unit to rank (callers mark it), from the record decoded once."""
-        return {**self._decoded(docnum), "score": score, "docnum": docnum}
+    def units(self, found: list[tuple[int, float]]) -> list[dict]:
+        """A fresh unit to rank (callers mark it) for each (docnum, score), from its record
+        decoded once; in one pass, as a query makes hundreds."""
+        decoded, made = self.decoded, self._decoded
+        return [{**(decoded.get(docnum) or made(docnum)), "score": score, "docnum": docnum}
+                for docnum, score in found]
 
     def tokens(self, docnum: int) -> str:
         """The clause's tokens joined by spaces (``ranking.token_text``)."""
