@@ -423,6 +423,18 @@ def test_runs_are_found_where_whole_tokens_side_by_side_spell_them(runs, tokens)
     assert Runs(tuple(run) for run in runs).any_in(token_text(tokens)) == expected
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text("ab图书", min_size=1, max_size=3), min_size=1, max_size=3),
+       st.lists(st.text("ab图书", min_size=1, max_size=3), max_size=10))
+def test_a_words_pattern_is_holds_run(word, tokens):
+    """``rank_key``'s test of each word (a regular expression) against ``holds_run``: the
+    word's tokens from a token's start to a token's end."""
+    from initiative_archive.ranking import _whole_tokens, holds_run, token_text
+
+    text, run = token_text(tokens), token_text(word)
+    assert bool(_whole_tokens(run).search(text)) == holds_run(text, run)
+
+
 def test_a_word_too_long_for_the_tree_is_still_matched_whole():
     import re
 

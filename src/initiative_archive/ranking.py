@@ -86,7 +86,7 @@ def rank_key(shape: QueryShape, tokens: str) -> tuple[str, int]:
     compiled = _compiled(shape)
     if compiled.phrase is not None and compiled.phrase.search(tokens):
         return "phrase", len(shape.words)
-    held = sum(1 for run in compiled.words if holds_run(tokens, run))
+    held = sum(1 for word in compiled.words if word.search(tokens))
     if held < len(compiled.words):
         return "some", held
     sequence = tuple(tokens.split(" "))
@@ -103,14 +103,21 @@ def token_text(tokens) -> str:
 @dataclass(frozen=True)
 class _Compiled:
     phrase: re.Pattern | None  # the whole query as one run, compounds aside
-    words: tuple[str, ...]  # each word's tokens joined by spaces
+    words: tuple[re.Pattern, ...]  # each word's tokens as a run of whole tokens
 
 
 @lru_cache(maxsize=256)
 def _compiled(shape: QueryShape) -> _Compiled:
     whole = "".join(shape.tokens)
     return _Compiled(run_pattern([whole]) if whole else None,
-                     tuple(token_text(word) for word in shape.words))
+                     tuple(_whole_tokens(token_text(word)) for word in shape.words))
+
+
+def _whole_tokens(run: str) -> re.Pattern:
+    """``holds_run(text, run)`` as a regular expression (a search in C, where a clause's
+    every word is tested): ``run`` from a token's start to a token's end, the start tested
+    just after its first character, as in ``run_pattern``."""
+    return re.compile(f"(?s){re.escape(run[0])}{_STARTS_TOKEN}{re.escape(run[1:])}(?![^ ])")
 
 
 def holds_run(text, run, start: int = 0, end: int | None = None) -> bool:

@@ -14,6 +14,7 @@ import threading
 import zlib
 from array import array
 from collections import OrderedDict
+from functools import lru_cache
 from itertools import accumulate
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
@@ -44,17 +45,31 @@ def _scored(reader, fieldname: str | None, scorer, weights: dict[int, float]
     """The postings ``weights`` of a term of ``fieldname``, scored by ``scorer``."""
     lengths = _length_bytes(reader, fieldname) if fieldname is not None else None
     if type(scorer) is BM25FScorer and lengths is not None:
-        # bm25() of whoosh.scoring: the same operations in the same order
-        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-        k1_plus_1, one_minus_b = k1 + 1, 1 - b
-        return {d: idf * ((w * k1_plus_1)
-                          / (w + k1 * (one_minus_b + b * _LENGTH[lengths[d]] / avgfl)))
-                for d, w in weights.items()}
+        # bm25() of whoosh.scoring: the same operations in the same order, the length's
+        # part worked out once for each of the 256 lengths (and, for a long list, the whole
+        # score of a word found once: most postings), not once a posting
+        idf, k1 = scorer.idf, scorer.K1
+        k1_plus_1 = k1 + 1
+        norms = _length_norms(scorer.avgfl, scorer.B, k1)
+        if len(weights) < len(norms):
+            return {d: idf * ((w * k1_plus_1) / (w + norms[lengths[d]]))
+                    for d, w in weights.items()}
+        once = [idf * ((1.0 * k1_plus_1) / (1.0 + norm)) for norm in norms]
+        return {d: once[lengths[d]] if w == 1.0 else
+                idf * ((w * k1_plus_1) / (w + norms[lengths[d]])) for d, w in weights.items()}
     if type(scorer) is WeightScorer:  # a field without lengths: the weight is the score
         return weights
     if isinstance(scorer, WeightLengthScorer):
         return {d: scorer._score(w, scorer.dfl(d)) for d, w in weights.items()}
     raise Unsupported(type(scorer).__name__)
+
+
+@lru_cache(maxsize=64)
+def _length_norms(avgfl: float, b: float, k1: float) -> tuple[float, ...]:
+    """``k1 * (1 - b + b * length / avgfl)`` of BM25F for each length byte, as bm25()
+    computes it."""
+    one_minus_b = 1 - b
+    return tuple(k1 * (one_minus_b + b * length / avgfl) for length in _LENGTH)
 
 
 def _length_bytes(reader, fieldname: str) -> bytes | None:
