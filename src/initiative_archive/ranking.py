@@ -80,18 +80,29 @@ def segment(run: str, known: Callable[[str], bool]) -> list[str]:
 def rank_key(shape: QueryShape, tokens: str) -> tuple[str, int]:
     """How well a clause's tokens (``char_sequence`` of its text, joined by spaces: see
     ``token_text``) match the query (phrase, near, all or some), and how many of the query's
-    words it holds: more of them come first within a level. Read on the joined text, by
-    regular expressions and ``str.find``: the token tuple is made only for a clause holding
-    every word, whose words' distance is measured."""
+    words it holds: more of them come first within a level."""
+    return rank_keys(shape)(tokens)
+
+
+def rank_keys(shape: QueryShape) -> Callable[[str], tuple[str, int]]:
+    """``rank_key`` of ``shape`` for one clause's tokens after another (a query ranks
+    hundreds): read on the joined text by regular expressions, the token tuple made only for a
+    clause holding every word, whose words' distance is measured."""
     compiled = _compiled(shape)
-    if compiled.phrase is not None and compiled.phrase.search(tokens):
-        return "phrase", len(shape.words)
-    held = sum(1 for word in compiled.words if word.search(tokens))
-    if held < len(compiled.words):
-        return "some", held
-    sequence = tuple(tokens.split(" "))
-    places = [_occurrences(word, sequence) for word in shape.words]
-    return ("near" if _within(places, 2 * len(shape.tokens) + NEAR_SLACK) else "all"), held
+    phrase, patterns, words = compiled.phrase, compiled.words, shape.words
+    every, window = len(words), 2 * len(shape.tokens) + NEAR_SLACK
+
+    def key(tokens: str) -> tuple[str, int]:
+        if phrase is not None and phrase.search(tokens):
+            return "phrase", every
+        held = sum(1 for word in patterns if word.search(tokens))
+        if held < every:
+            return "some", held
+        sequence = tuple(tokens.split(" "))
+        places = [_occurrences(word, sequence) for word in words]
+        return ("near" if _within(places, window) else "all"), held
+
+    return key
 
 
 def token_text(tokens) -> str:

@@ -46,7 +46,7 @@ from ...errors import IndexMissingError, NotFoundError, QueryError
 from ...language import fold_han
 from ...model import Clause, Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
-from ...ranking import LEVELS, Runs, query_shape, rank_key
+from ...ranking import LEVELS, Runs, query_shape, rank_keys
 from .held import held
 from .phrase import token_phrases
 from .rank_column import rank_records
@@ -563,8 +563,9 @@ def _matching_units(searcher, text: str, filters: Filters, match: str, nested: b
     if shape is not None:
         covered = _covered_words(shape, text, mentions) / len(shape.words)
         other = _other_language(text)
+        key = rank_keys(shape)
         for u in ranked:
-            u["match"], u["held"] = rank_key(shape, u["tokens"])
+            u["match"], u["held"] = key(u["tokens"])
             u["via"] = ""
         # concept id -> the clauses below 'near' that state it, or one it includes (read off
         # their tokens, not the index); those a concept may raise or mark
