@@ -17,7 +17,7 @@ from whoosh.query import Phrase
 from initiative_archive import Archive
 from initiative_archive.analysis import char_sequence
 from initiative_archive.backends.whoosh.phrase import TokenPhrase, token_phrases
-from initiative_archive.backends.whoosh.query import make_parser, plain_query
+from initiative_archive.backends.whoosh.query import make_parser, plain_query, quoted_query
 from initiative_archive.backends.whoosh.rank_column import rank_records
 from initiative_archive.backends.whoosh.store import make_schema
 from initiative_archive.language import fold_han
@@ -236,6 +236,30 @@ def test_a_query_of_plain_words_is_the_query_whooshs_parser_makes(words, match):
         assert made == parsed and repr(made) == repr(parsed)
     else:  # declined: only for what is not a plain word
         assert any(w in ("AND", "OR", "NOT") for w in text.split())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3), min_size=1,
+                max_size=5), st.sampled_from(["any", "all"]))
+@example([["资源共享"]], "any")
+@example([["the"], ["of"]], "all")
+def test_a_quoted_phrase_of_plain_words_is_the_query_whooshs_parser_makes(words, match):
+    """``quoted_query`` against the parser: the same query, and the same places of its words
+    in the text (a phrase's ``char_ranges``, a lone word's start and end)."""
+    text = fold_han('"' + " ".join("".join(pieces) for pieces in words) + '"')
+    made = quoted_query(text, SCHEMA)
+    parsed = make_parser(SCHEMA, match).parse(text)
+    assert made is not None, text
+    assert made == parsed and repr(made) == repr(parsed)
+    assert getattr(made, "char_ranges", None) == getattr(parsed, "char_ranges", None)
+    assert (getattr(made, "startchar", None), getattr(made, "endchar", None)) == (
+        getattr(parsed, "startchar", None), getattr(parsed, "endchar", None))
+
+
+@pytest.mark.parametrize("text", ['"a"~2', '"a  b"', ' "a"', '"a" b', 'title:"a b"', '"a*"',
+                                  '"a" "b"', '"a:b"'])
+def test_a_quoted_phrase_with_more_is_left_to_whooshs_parser(text):
+    assert quoted_query(text, SCHEMA) is None
 
 
 @pytest.mark.parametrize("text", ['"digital libraries"', "title:Nanning", "librar*", "(a OR b)",
