@@ -60,8 +60,8 @@ def _dumps(data: Any, indent: int | None = None) -> str:
 def json_safe(value: Any) -> Any:
     """A value JSON can hold: YAML's bytes, sets and dates as text or lists, NaN and infinity as
     null, lone surrogates (undecodable command-line bytes) as U+FFFD, keys as strings."""
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, str):  # (most are ASCII, which holds no surrogate: not scanned)
+        return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, bool | int) or value is None:
         return value
     if isinstance(value, float):
