@@ -180,8 +180,8 @@ def cli(corpus_dir: str | None, index_dir: str | None) -> None:
 @click.argument("query", nargs=-1)
 @click.option("--queries", "queries_file", type=click.Path(exists=True, dir_okay=False,
                                                            path_type=Path),
-              help="Run every query in FILE (one per line; blank and #-lines skipped) in one "
-                   "process, instead of QUERY: saved searches, reproducible.")
+              help="Run every query in FILE (one per line; blank and #-lines skipped) over one "
+                   "open index, instead of QUERY: saved searches, reproducible.")
 @click.option("--jobs", type=click.IntRange(min=1), metavar="N",
               help="With --queries: share the queries among N processes (the answers are the "
                    "same) [default: one for each usable core, up to 4].")
