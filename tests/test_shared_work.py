@@ -81,3 +81,43 @@ def test_saved_searches_give_the_same_answers_shared_or_not(shipped):
     assert shared == alone
     assert [q for q, _, _ in alone[1]] == ["**"] and len(alone[0]) == len(queries) - 1
     assert all(total > 0 for _, total, _, _, _ in alone[0])
+
+
+def test_a_copy_stops_when_its_parent_is_killed(tmp_path):
+    """A copy whose parent is gone takes no more jobs: no one would read its answers."""
+    import subprocess
+    import sys
+
+    pids = tmp_path / "pids"
+    script = ("import os, sys, time\n"
+              "from initiative_archive.shared_work import run_shared\n"
+              "def work(n):\n"
+              "    with open(sys.argv[1], 'a') as f: f.write(f'{os.getpid()}\\n')\n"
+              "    time.sleep(0.05)\n"
+              "run_shared(list(range(400)), work, copies=1)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(pids)])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(set(_lines(pids))) < 2:
+        time.sleep(0.05)
+    copies = set(_lines(pids)) - {str(parent.pid)}
+    assert copies, "the copy never took a job"
+    parent.kill()
+    parent.wait()
+    copy = int(copies.pop())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _running(copy):
+        time.sleep(0.05)
+    assert not _running(copy)
+
+
+def _lines(path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited process its new parent has not reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

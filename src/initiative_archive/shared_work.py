@@ -10,7 +10,7 @@ through a pipe of their numbers, and each copy sends back what it did when none 
 copy did not send back (it crashed, was killed, or met an error it could not report) is done
 here, so a batch's answers never depend on the copies: the same answers, in the same order,
 with the same errors, as one process gives. Where a copy cannot be forked, this process does
-the jobs.
+the jobs; a copy whose parent is killed takes no more.
 """
 
 from __future__ import annotations
@@ -104,10 +104,13 @@ def _copy(queue: int, answers: int, claims: list[range], jobs: Sequence[Any],
     to the parent). Whatever goes wrong, the parent does the rest."""
     code = 1
     done: dict[int, Any] = {}
+    parent = os.getppid()
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the copy quietly
         start_copy()
         for claim in iter(lambda: _claim(queue), None):
+            if os.getppid() != parent:  # the parent was killed: no one awaits the answers
+                os._exit(1)
             for n in claims[claim]:
                 done[n] = work(jobs[n])
         code = 0
