@@ -120,15 +120,14 @@ class _Compiled:
 @lru_cache(maxsize=256)
 def _compiled(shape: QueryShape) -> _Compiled:
     whole = "".join(shape.tokens)
-    return _Compiled(run_pattern([whole]) if whole else None,
+    return _Compiled(run_pattern(whole) if whole else None,
                      tuple(_whole_tokens(token_text(word)) for word in shape.words))
 
 
 def _whole_tokens(run: str) -> re.Pattern:
     """``holds_run(text, run)`` as a regular expression (a search in C, where a clause's
-    every word is tested): ``run`` from a token's start to a token's end, the start tested
-    just after its first character, as in ``run_pattern``."""
-    return re.compile(f"(?s){re.escape(run[0])}{_STARTS_TOKEN}{re.escape(run[1:])}(?![^ ])")
+    every word is tested)."""
+    return _from_token_start(run[0], re.escape(run[1:]))
 
 
 def holds_run(text, run, start: int = 0, end: int | None = None) -> bool:
@@ -180,56 +179,19 @@ class Runs:
         return False
 
 
-def run_pattern(wholes: list[str]) -> re.Pattern:
-    """A regular expression finding any of ``wholes`` in a token text as a run of whole
-    tokens: a space may stand between any two of its characters (where one token ends and the
-    next begins), and it starts and ends where a token does."""
-    return re.compile(f"(?s){longest_of(wholes, _STARTS_TOKEN)}(?![^ ])")
+def run_pattern(whole: str) -> re.Pattern:
+    """A regular expression finding ``whole`` in a token text as a run of whole tokens: a
+    space may stand between any two of its characters (where one token ends and the next
+    begins), and it starts and ends where a token does."""
+    return _from_token_start(whole[0], "".join(" ?" + re.escape(ch) for ch in whole[1:]))
 
 
-# Read just after a run's first character: no other character stands before it. Tested there
-# rather than before it, so that the pattern opens with its first characters, which the
-# regular-expression engine skips ahead to (eight to twenty times faster on a clause's tokens).
-_STARTS_TOKEN = "(?<![^ ].)"
-
-
-def longest_of(words: list[str], after_first: str = "") -> str:
-    """A regular expression matching the longest of ``words`` that starts where it is
-    tried, with a space allowed between any two characters, and ``after_first`` (an
-    assertion) after the first: the words as a tree of their common beginnings, so that each
-    character is tried once rather than against each of dozens of alternatives (a quarter
-    less time for a concept's runs). A shorter word is tried where the longer one fails."""
-    if max(map(len, words), default=0) > _LONGEST_IN_TREE:  # the tree is built recursively
-        return "|".join(re.escape(word[0]) + after_first + "".join(
-            " ?" + re.escape(ch) for ch in word[1:])
-            for word in sorted(words, key=len, reverse=True))
-    tree: dict = {}
-    for word in words:
-        node = tree
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    return _branch(tree, after_first)
-
-
-_LONGEST_IN_TREE = 200  # characters; a longer word makes the plain alternation
-
-
-def _branch(node: dict, after_first: str = "") -> str:
-    """The alternatives of a tree node's children, each character followed by what may come
-    after it."""
-    parts = [re.escape(ch) + after_first + _after(rest) for ch, rest in sorted(node.items())
-             if ch]
-    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-
-
-def _after(node: dict) -> str:
-    """What follows a character of the tree: nothing where a word may end there, or a
-    token boundary (an optional space) and more (greedy: the longer word first)."""
-    if not any(node):
-        return ""
-    more = " ?" + _branch(node)
-    return f"(?:{more})?" if "" in node else more
+def _from_token_start(first: str, rest: str) -> re.Pattern:
+    """``first`` (a character) then the pattern ``rest``, from a token's start to a token's
+    end. The start is tested just after the first character, not before it, so that the
+    pattern opens with that character, which the regular-expression engine skips ahead to
+    (eight to twenty times faster on a clause's tokens)."""
+    return re.compile(f"(?s){re.escape(first)}(?<![^ ].){rest}(?![^ ])")
 
 
 def _occurrences(word: tuple[str, ...], tokens: tuple[str, ...]) -> list[tuple[int, int]]:
