@@ -14,14 +14,12 @@ words' BM25F scores, added in the same order), so ranking is unchanged.
 from __future__ import annotations
 
 from bisect import bisect_left
-from functools import partial
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
-from whoosh.query import Phrase, Query, Term
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.query import Phrase, Query
 from whoosh.scoring import WeightLengthScorer
 
-from .postings import postings_weights, score_weights, scoring_model, term_cache
+from .postings import reads_terms, score_weights, scoring_model, term_cache, term_weights
 from .rank_column import rank_records
 
 FIELD = "chars"  # the field whose terms the rank column's tokens are
@@ -38,47 +36,42 @@ class TokenPhrase(Phrase):
         words = [field.to_bytes(word) for word in self.words]
         if any((self.fieldname, word) not in reader for word in words):
             return NullMatcher()
-        terms, deleted = [], set()
-        for word in words:
-            matcher = Term(self.fieldname, word).matcher(searcher, context)
-            if type(matcher) is FilterMatcher and matcher._exclude and matcher.boost == 1.0:
-                deleted = matcher._ids  # the segment's deleted clauses, the same for each
-                matcher = matcher.child
-            kind = type(matcher)
-            scorer = getattr(matcher, "_scorer" if kind is ListMatcher else "scorer", None)
-            if kind not in (W3LeafMatcher, ListMatcher) or not isinstance(scorer,
-                                                                          WeightLengthScorer):
-                # not what this module reads (another weighting): Whoosh's own, which says
-                # the field has no positions
-                return super().matcher(searcher, context)
-            terms.append(matcher)
+        # the scorers Term.matcher would give its words' matchers (a boolean context has no
+        # weighting: the searcher's is used)
+        weighting = (context.weighting if context is not None else None) or searcher.weighting
+        scorers = [weighting.scorer(searcher, self.fieldname, word) for word in words]
+        if not reads_terms(reader) or not all(isinstance(s, WeightLengthScorer)
+                                               for s in scorers):
+            # not what this module reads (another codec or weighting): Whoosh's own, which
+            # says the field has no positions
+            return super().matcher(searcher, context)
         cache = term_cache(searcher)
         run = " ".join(self.words).encode("utf-8")
-        scores = cache.get((id(reader), self.fieldname, run, self.slop, scoring_model(terms[0])),
-                           lambda: _run_scores(reader, terms, self.words, run, self.slop,
-                                               deleted, cache))
+        scores = cache.get((id(reader), self.fieldname, run, self.slop,
+                            scoring_model(scorers[0])),
+                           lambda: _run_scores(reader, self.fieldname, words, scorers,
+                                               self.words, run, self.slop, cache))
         if not scores:
             return NullMatcher()
         ids = list(scores)  # in document order
         return ListMatcher(ids, weights=[scores[d] * self.boost for d in ids])
 
 
-def _run_scores(reader, terms: list, words: list[str], run: bytes, slop: int, deleted, cache
-                ) -> dict[int, float]:
+def _run_scores(reader, fieldname: str, terms: list[bytes], scorers: list, words: list[str],
+                run: bytes, slop: int, cache) -> dict[int, float]:
     """docnum -> score, in document order, of the clauses of a segment whose tokens hold the
     phrase: those holding every word (their postings' weights, kept for the next phrase that
-    names a word), then the phrase checked on their tokens; each scored as the sum of its
-    words' BM25F scores, only for the clauses found."""
-    weights = [cache.get((id(reader), *t._term, "weights"), partial(postings_weights, t))
-               for t in terms]
-    common = set(weights[0]).intersection(*weights[1:]).difference(deleted)
+    names a word), less the segment's deleted clauses, then the phrase checked on their
+    tokens; each scored as the sum of its words' BM25F scores, only for the clauses found."""
+    weights = [term_weights(reader, fieldname, term, cache) for term in terms]
+    common = set(weights[0]).intersection(*weights[1:]).difference(reader.deleted_docs_set)
     records = rank_records(reader)
     if slop <= 1:
         ids = sorted(records.holding_run(common, run))
     else:
         ids = sorted(d for d in common if near_in_order(records.tokens(d).split(" "), words, slop))
-    return _tree_sum([score_weights(reader, t, {d: w[d] for d in ids})
-                      for t, w in zip(terms, weights, strict=True)], ids)
+    return _tree_sum([score_weights(reader, fieldname, scorer, {d: w[d] for d in ids})
+                      for scorer, w in zip(scorers, weights, strict=True)], ids)
 
 
 def near_in_order(tokens: list[str], words: list[str], slop: int) -> bool:

@@ -33,16 +33,10 @@ class Unsupported(Exception):
     """A matcher or scorer not read here (scores.py, phrase.py): Whoosh's own way is taken."""
 
 
-def score_weights(reader, m, weights: dict[int, float]) -> dict[int, float]:
-    """docnum -> score of the postings ``weights`` of the term of leaf matcher ``m`` (of a
-    segment of ``reader``), as ``m.score()`` would score each."""
-    scorer = m._scorer if type(m) is ListMatcher else m.scorer
-    return _scored(reader, m._term[0] if m._term is not None else None, scorer, weights)
-
-
-def _scored(reader, fieldname: str | None, scorer, weights: dict[int, float]
-            ) -> dict[int, float]:
-    """The postings ``weights`` of a term of ``fieldname``, scored by ``scorer``."""
+def score_weights(reader, fieldname: str | None, scorer, weights: dict[int, float]
+                  ) -> dict[int, float]:
+    """docnum -> score of the postings ``weights`` of a term of ``fieldname`` (in a segment
+    of ``reader``), as ``scorer`` scores each."""
     lengths = _length_bytes(reader, fieldname) if fieldname is not None else None
     if type(scorer) is BM25FScorer and lengths is not None:
         # bm25() of whoosh.scoring: the same operations in the same order, the length's
@@ -117,10 +111,11 @@ def scored_postings(reader, m, cache: TermCache) -> dict[int, float]:
     """docnum -> score of each posting of the term of leaf matcher ``m`` (of a segment of
     ``reader``), as ``m.score()`` scores it: kept in ``cache`` for the next query that names
     the term."""
+    scorer = scorer_of(m)
     if m._term is None:
-        return score_weights(reader, m, postings_weights(m))
-    return cache.get((id(reader), *m._term, scoring_model(m)),
-                     lambda: score_weights(reader, m, postings_weights(m)))
+        return score_weights(reader, None, scorer, postings_weights(m))
+    return cache.get((id(reader), *m._term, scoring_model(scorer)),
+                     lambda: score_weights(reader, m._term[0], scorer, postings_weights(m)))
 
 
 def term_scores(reader, fieldname: str, tbytes: bytes, scorer, cache: TermCache
@@ -129,9 +124,9 @@ def term_scores(reader, fieldname: str, tbytes: bytes, scorer, cache: TermCache
     ``reads_terms``) without its matcher: whoosh3's matcher reads the term's first block as it
     is made, which the postings read whole read again, and a term another query read is then
     not read at all."""
-    return cache.get((id(reader), fieldname, tbytes, _model(scorer)),
-                     lambda: _scored(reader, fieldname, scorer,
-                                     _term_weights(reader, fieldname, tbytes)))
+    return cache.get((id(reader), fieldname, tbytes, scoring_model(scorer)),
+                     lambda: score_weights(reader, fieldname, scorer,
+                                           _term_weights(reader, fieldname, tbytes)))
 
 
 def reads_terms(reader) -> bool:
@@ -139,10 +134,17 @@ def reads_terms(reader) -> bool:
     return isinstance(getattr(reader, "_terms", None), W3TermsReader)
 
 
+def term_weights(reader, fieldname: str, tbytes: bytes, cache: TermCache
+                 ) -> dict[int, float]:
+    """docnum -> weight of every posting of a term of a segment of ``reader`` (whoosh3's),
+    kept in ``cache`` for the next phrase that names it."""
+    return cache.get((id(reader), fieldname, tbytes, "weights"),
+                     lambda: _term_weights(reader, fieldname, tbytes))
+
+
 def _term_weights(reader, fieldname: str, tbytes: bytes) -> dict[int, float]:
-    """docnum -> weight of every posting of a term, as ``postings_weights`` reads them from
-    the matcher whoosh3 would make: inlined in the term's record, or in blocks after the
-    postings' header tag."""
+    """The weights ``postings_weights`` reads from the matcher whoosh3 would make: inlined in
+    the term's record, or in blocks after the postings' header tag."""
     terms = reader._terms
     info = terms.term_info(fieldname, tbytes)
     if info.is_inlined():
@@ -154,13 +156,14 @@ def _term_weights(reader, fieldname: str, tbytes: bytes) -> dict[int, float]:
     return _blocks(terms._postfile, offset + len(WHOOSH3_HEADER_MAGIC))
 
 
-def scoring_model(m) -> tuple:
-    """What a leaf matcher's scores depend on besides the term and the index: its scorer's
-    kind and parameters (a cache key)."""
-    return _model(m._scorer if type(m) is ListMatcher else m.scorer)
+def scorer_of(m):
+    """A leaf matcher's scorer (a ``ListMatcher`` keeps it under another name)."""
+    return m._scorer if type(m) is ListMatcher else m.scorer
 
 
-def _model(scorer) -> tuple:
+def scoring_model(scorer) -> tuple:
+    """What a term's scores depend on besides the term and the index: its scorer's kind and
+    parameters (a cache key)."""
     return (type(scorer), getattr(scorer, "B", None), getattr(scorer, "K1", None))
 
 
