@@ -366,6 +366,24 @@ def test_a_run_is_found_in_the_records_bytes_as_in_its_tokens(records, run):
         at += len(record)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "x\x1fen\x1f", "\x1f\x1f\x1f\x1f", "公 共\x1f"]),
+                          _TOKENS), max_size=6),
+       st.lists(st.sampled_from(["公", "共", "a", "ab", "b"]), min_size=1, max_size=3))
+def test_the_records_holding_a_run_are_found_by_pattern_as_one_at_a_time(records, run):
+    """``holding`` (a pattern searched in each record's tokens) finds the records
+    ``_holds_run`` finds, however the records and their heads are laid end to end."""
+    from initiative_archive.backends.whoosh.rank_column import _holds_run, holding
+
+    encoded = [(head + " ".join(tokens)).encode() for head, tokens in records]
+    lengths = [len(record) for record in encoded]
+    offsets = [sum(lengths[:n]) for n in range(len(lengths))]
+    data, joined = b"".join(encoded), " ".join(run).encode()
+    docnums = list(range(len(encoded)))
+    expected = [d for d in docnums if _holds_run(data, offsets[d], offsets[d] + lengths[d], joined)]
+    assert holding(data, offsets, lengths, docnums, joined) == expected
+
+
 def test_the_clauses_holding_a_run_are_those_whose_tokens_hold_it(shipped):
     from initiative_archive.backends.whoosh.rank_column import RankRecords
 

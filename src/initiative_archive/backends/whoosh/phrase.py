@@ -14,12 +14,13 @@ words' BM25F scores, added in the same order), so ranking is unchanged.
 from __future__ import annotations
 
 from bisect import bisect_left
+from operator import add
 
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import Phrase, Query
 from whoosh.scoring import WeightLengthScorer
 
-from .postings import reads_terms, score_weights, scoring_model, term_cache, term_weights
+from .postings import reads_terms, score_listed, scoring_model, term_cache, term_weights
 from .rank_column import rank_records
 
 FIELD = "chars"  # the field whose terms the rank column's tokens are
@@ -64,14 +65,25 @@ def _run_scores(reader, fieldname: str, terms: list[bytes], scorers: list, words
     names a word), less the segment's deleted clauses, then the phrase checked on their
     tokens; each scored as the sum of its words' BM25F scores, only for the clauses found."""
     weights = [term_weights(reader, fieldname, term, cache) for term in terms]
-    common = set(weights[0]).intersection(*weights[1:]).difference(reader.deleted_docs_set)
+    common = _held_by_all(weights).difference(reader.deleted_docs_set)
     records = rank_records(reader)
     if slop <= 1:
         ids = sorted(records.holding_run(common, run))
     else:
         ids = sorted(d for d in common if near_in_order(records.tokens(d).split(" "), words, slop))
-    return _tree_sum([score_weights(reader, fieldname, scorer, {d: w[d] for d in ids})
-                      for scorer, w in zip(scorers, weights, strict=True)], ids)
+    scores = _tree_sum([score_listed(reader, fieldname, scorer, ids, list(map(w.__getitem__, ids)))
+                        for scorer, w in zip(scorers, weights, strict=True)])
+    return dict(zip(ids, scores, strict=True))
+
+
+def _held_by_all(weights: list[dict[int, float]]) -> set[int]:
+    """The docnums in every one of ``weights``: from the shortest on, each step reading the
+    smaller of what is left and the next (a dict's keys and a set intersect that way)."""
+    shortest, *others = sorted(weights, key=len)
+    common = set(shortest)
+    for w in others:
+        common = w.keys() & common
+    return common
 
 
 def near_in_order(tokens: list[str], words: list[str], slop: int) -> bool:
@@ -88,14 +100,14 @@ def near_in_order(tokens: list[str], words: list[str], slop: int) -> bool:
     return bool(reached)
 
 
-def _tree_sum(scores: list[dict[int, float]], ids: list[int]) -> dict[int, float]:
-    """The words' scores added as Whoosh's intersection of their matchers adds them: halves
-    added recursively (``make_binary_tree``), so each sum is the same to the last bit."""
+def _tree_sum(scores: list[list[float]]) -> list[float]:
+    """The words' scores (lists side by side) added as Whoosh's intersection of their matchers
+    adds them: halves added recursively (``make_binary_tree``), so each sum is the same to
+    the last bit."""
     if len(scores) == 1:
         return scores[0]
     half = len(scores) // 2
-    left, right = _tree_sum(scores[:half], ids), _tree_sum(scores[half:], ids)
-    return {d: left[d] + right[d] for d in ids}
+    return list(map(add, _tree_sum(scores[:half]), _tree_sum(scores[half:])))
 
 
 def token_phrases(query: Query) -> Query:

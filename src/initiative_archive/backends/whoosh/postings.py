@@ -58,6 +58,20 @@ def score_weights(reader, fieldname: str | None, scorer, weights: dict[int, floa
     raise Unsupported(type(scorer).__name__)
 
 
+def score_listed(reader, fieldname: str, scorer, ids: list[int], weights: list[float]
+                 ) -> list[float]:
+    """``score_weights`` of postings given as two lists side by side (a phrase's words, for
+    the clauses that hold it): the scores in the same order."""
+    lengths = _length_bytes(reader, fieldname)
+    if type(scorer) is BM25FScorer and lengths is not None:
+        idf, k1_plus_1 = scorer.idf, scorer.K1 + 1
+        norms = _length_norms(scorer.avgfl, scorer.B, scorer.K1)
+        return [idf * ((w * k1_plus_1) / (w + norms[lengths[d]]))
+                for d, w in zip(ids, weights, strict=True)]
+    return list(score_weights(reader, fieldname, scorer,
+                              dict(zip(ids, weights, strict=True))).values())
+
+
 @lru_cache(maxsize=64)
 def _length_norms(avgfl: float, b: float, k1: float) -> tuple[float, ...]:
     """``k1 * (1 - b + b * length / avgfl)`` of BM25F for each length byte, as bm25()
