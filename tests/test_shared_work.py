@@ -40,11 +40,35 @@ def test_what_a_copy_did_not_send_back_is_done_here(how):
     assert run_shared(list(range(8)), work, copies=1) == list(range(1, 9))
 
 
+def test_each_process_does_the_jobs_of_its_own_kind_first():
+    """Jobs given a kind: each process first takes a run of jobs of one kind (this process
+    those that sort first), and takes the other kind's only after its own are done."""
+    parent = os.getpid()
+    jobs = ["a", "B", "c", "D", "e", "F", "g", "H", "i", "J"]
+
+    def work(job: str) -> tuple[str, int, float]:
+        time.sleep(0.02)
+        return job, os.getpid(), time.monotonic()
+
+    answers = run_shared(jobs, work, copies=1, kind=str.isupper)
+    assert [job for job, _, _ in answers] == jobs
+    by_process: dict[int, list[bool]] = {}
+    for job, pid, _ in sorted(answers, key=lambda a: a[2]):
+        by_process.setdefault(pid, []).append(job.isupper())
+    assert parent in by_process and len(by_process) == 2
+    assert by_process[parent][0] is False
+    for kinds in by_process.values():  # one run of a kind, then perhaps one of the other
+        assert kinds == sorted(kinds, reverse=kinds[0])
+    assert {kinds[0] for kinds in by_process.values()} == {False, True}
+
+
 def test_a_batch_longer_than_the_queue_is_claimed_a_few_jobs_at_a_time():
     from initiative_archive.shared_work import MAX_CLAIMS
 
     jobs = list(range(3 * MAX_CLAIMS + 5))
     assert run_shared(jobs, lambda n: n * 2, copies=1) == [n * 2 for n in jobs]
+    assert run_shared(jobs, lambda n: n * 2, copies=3, kind=lambda n: -n) == [n * 2
+                                                                                for n in jobs]
 
 
 def test_a_short_batch_is_not_shared():

@@ -156,6 +156,7 @@ class Archive:
         the queries' order, whatever the number of processes."""
         from .cores import usable_cores
         from .glossary import load_glossary
+        from .language import has_han
         from .shared_work import run_shared
 
         notices = (self.ensure_index(options.pop("progress", _quiet)), self.unfetched_notice())
@@ -169,7 +170,10 @@ class Archive:
                 return None, exc
 
         processes = usable_cores(SEARCH_PROCESSES) if processes is None else processes
-        answers = run_shared(queries, one, processes - 1, start_copy=self.engine.reopen)
+        # the English queries to one process and the Chinese to another where they can be:
+        # they read other words and other clauses
+        answers = run_shared(queries, one, processes - 1, start_copy=self.engine.reopen,
+                             kind=has_han)
         results = [result for result, _ in answers if result is not None]
         failed = [(query, error) for query, (_, error) in zip(queries, answers, strict=True)
                   if error is not None]

@@ -5,8 +5,12 @@ one of them at a time: a second core cuts a long batch's wall time by a third to
 copies are forked when the caller has loaded what every job needs (``Archive.search_many``: the
 index brought up to date, the glossary read); each then reopens its files (``start_copy``: a
 forked copy must not move the file positions it shares with this process). Jobs are handed out
-one at a time (a few at a time in a batch of thousands), whoever is free taking the next,
-through a pipe of their numbers, and each copy sends back what it did when none is left. What a
+one at a time (a few at a time in a batch of thousands) through pipes of their numbers, a
+queue for each process: each takes the next job of its own queue, then, when that is empty,
+the next of another's, so that none waits while jobs are left; each copy sends back what it
+did when none is left. Jobs of a kind (a saved search's script) go to one queue where they
+can: two processes that each read a word's postings or a clause's record that one of them
+could have read for both do that work twice. What a
 copy did not send back (it crashed, was killed, or met an error it could not report) is done
 here, so a batch's answers never depend on the copies: the same answers, in the same order,
 with the same errors, as one process gives. Where a copy cannot be forked, this process does
@@ -29,54 +33,76 @@ MAX_CLAIMS = 1024  # claims in the queue (4 KiB): a longer batch is claimed a fe
 
 
 def run_shared(jobs: Sequence[Any], work: Callable[[Any], Any], copies: int,
-               start_copy: Callable[[], None] = lambda: None) -> list[Any]:
+               start_copy: Callable[[], None] = lambda: None,
+               kind: Callable[[Any], Any] | None = None) -> list[Any]:
     """``[work(job) for job in jobs]``, shared with up to ``copies`` forked copies of this
     process (none where fork is missing or the batch is short). ``start_copy`` runs first in
     each copy (to reopen files); ``work``'s answers must pickle. An exception ``work`` raises
-    here reaches the caller as it would from the list comprehension."""
+    here reaches the caller as it would from the list comprehension. ``kind(job)`` (a sort
+    key) groups the jobs that read the same things: each process is given a share of jobs of
+    one kind where it can (its own queue), and takes another's only when its own are done, so
+    that two processes seldom both read what one of them could have read for both."""
     copies = min(copies, len(jobs) - 1) if len(jobs) >= SHARED_FROM else 0
     if copies < 1 or not hasattr(os, "fork") or threading.active_count() > 1:
         return [work(job) for job in jobs]  # forking a process with threads may deadlock
-    size = -(-len(jobs) // MAX_CLAIMS)  # jobs a claim: the queue fits a pipe of one page
-    claims = [range(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
-    queue = b"".join(_JOB.pack(n) for n in range(len(claims)))
-    try:
-        queue_read, queue_write = os.pipe()
-    except OSError:  # no pipe to be had (too many open files)
-        return [work(job) for job in jobs]
-    try:
-        os.set_blocking(queue_write, False)
-        written = os.write(queue_write, queue)
-    except OSError:
-        written = 0
-    os.close(queue_write)  # an empty queue then reads as the end
-    if written < len(queue):  # a pipe too small for it: nothing is shared
-        os.close(queue_read)
+    order = sorted(range(len(jobs)), key=lambda n: kind(jobs[n])) if kind else range(len(jobs))
+    size = -(-len(jobs) // MAX_CLAIMS)  # jobs a claim: the queues fit pipes of one page
+    claims = [order[start:start + size] for start in range(0, len(jobs), size)]
+    queues = _queues(len(claims), copies + 1)
+    if queues is None:
         return [work(job) for job in jobs]
     children: list[tuple[int, int]] = []  # (pid, the read end of its answers)
     done: dict[int, Any] = {}
     finished = False
     try:
-        for _ in range(copies):
+        for copy in range(1, copies + 1):
             try:
-                children.append(_fork(queue_read, claims, jobs, work, start_copy))
+                children.append(_fork(queues[copy:] + queues[:copy], claims, jobs, work,
+                                      start_copy))
             except OSError:  # no more processes or pipes: those forked share the jobs
                 break
-        for claim in iter(lambda: _claim(queue_read), None):
+        for claim in _claims(queues):
             done.update((n, work(jobs[n])) for n in claims[claim])
         for _, answers in children:
             done.update(_answers(answers))
         finished = True
     finally:
-        os.close(queue_read)
+        for queue in queues:
+            os.close(queue)
         for pid, answers in children:
             _end(pid, answers, stop=not finished)
     return [done[n] if n in done else work(jobs[n]) for n in range(len(jobs))]
 
 
-def _fork(queue: int, claims: list[range], jobs: Sequence[Any], work: Callable[[Any], Any],
-          start_copy: Callable[[], None]) -> tuple[int, int]:
-    """A copy taking jobs from ``queue``: (its pid, the read end of its answers)."""
+def _queues(count: int, shares: int) -> list[int] | None:
+    """The read ends of ``shares`` queues holding the claims ``0 .. count - 1`` between
+    them, a run of them each (their write ends closed, so an empty queue reads as the end);
+    None where a pipe cannot be had or cannot hold its share."""
+    queues: list[int] = []
+    try:
+        for share in range(shares):
+            data = b"".join(_JOB.pack(n) for n in range(count * share // shares,
+                                                        count * (share + 1) // shares))
+            read, write = os.pipe()
+            queues.append(read)
+            try:
+                os.set_blocking(write, False)
+                written = os.write(write, data) if data else 0
+            finally:
+                os.close(write)
+            if written < len(data):
+                raise OSError("a pipe too small for its share")
+    except OSError:  # no pipe to be had (too many open files), or too small: nothing shared
+        for queue in queues:
+            os.close(queue)
+        return None
+    return queues
+
+
+def _fork(queues: list[int], claims: list[Sequence[int]], jobs: Sequence[Any],
+          work: Callable[[Any], Any], start_copy: Callable[[], None]) -> tuple[int, int]:
+    """A copy taking jobs from ``queues`` (its own first): (its pid, the read end of its
+    answers)."""
     answers_read, answers_write = os.pipe()
     try:
         pid = os.fork()
@@ -86,18 +112,20 @@ def _fork(queue: int, claims: list[range], jobs: Sequence[Any], work: Callable[[
         raise
     if pid == 0:  # the copy: never returns
         os.close(answers_read)
-        _copy(queue, answers_write, claims, jobs, work, start_copy)
+        _copy(queues, answers_write, claims, jobs, work, start_copy)
     os.close(answers_write)
     return pid, answers_read
 
 
-def _claim(queue: int) -> int | None:
-    """The next claim no one has taken, or None when there is none left."""
-    data = os.read(queue, _JOB.size)
-    return _JOB.unpack(data)[0] if len(data) == _JOB.size else None
+def _claims(queues: list[int]):
+    """The claims no one has taken yet: from the first queue until it is empty, then from
+    the next (another process's share)."""
+    for queue in queues:
+        while (data := os.read(queue, _JOB.size)) and len(data) == _JOB.size:
+            yield _JOB.unpack(data)[0]
 
 
-def _copy(queue: int, answers: int, claims: list[range], jobs: Sequence[Any],
+def _copy(queues: list[int], answers: int, claims: list[Sequence[int]], jobs: Sequence[Any],
           work: Callable[[Any], Any], start_copy: Callable[[], None]) -> None:
     """A forked copy's life: take jobs until none is left, send back what was done, and
     leave without running this process's exit handlers or flushing its buffers (they belong
@@ -108,7 +136,7 @@ def _copy(queue: int, answers: int, claims: list[range], jobs: Sequence[Any],
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the copy quietly
         start_copy()
-        for claim in iter(lambda: _claim(queue), None):
+        for claim in _claims(queues):
             if os.getppid() != parent:  # the parent was killed: no one awaits the answers
                 os._exit(1)
             for n in claims[claim]:
