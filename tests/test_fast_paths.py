@@ -465,6 +465,19 @@ def test_a_words_pattern_is_holds_run(word, tokens):
     assert bool(_whole_tokens(run).search(text)) == holds_run(text, run)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "ab", "图", "书"]), min_size=1, max_size=3),
+       st.lists(st.sampled_from(["a", "ab", "b", "图", "书", "图书"]), max_size=14))
+def test_a_words_places_are_where_its_tokens_stand_side_by_side(word, tokens):
+    """``_places`` (a word's pattern searched in the token text) against the definition: every
+    position where the word's tokens stand one after another, overlapping places too."""
+    from initiative_archive.ranking import _places, _whole_tokens, token_text
+
+    n = len(word)
+    expected = [(i, i + n - 1) for i in range(len(tokens)) if tokens[i:i + n] == word]
+    assert _places(_whole_tokens(token_text(word)), n, token_text(tokens)) == expected
+
+
 @pytest.mark.parametrize("words", [["ab", "a" * 300], ["ab", "abc"]])
 def test_a_run_is_found_only_from_a_tokens_start_to_a_tokens_end(words):
     """``run_pattern`` tests the start just after the first character, for a word of

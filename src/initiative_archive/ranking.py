@@ -89,6 +89,7 @@ def rank_keys(shape: QueryShape) -> Callable[[str], tuple[str, int]]:
     clause holding every word, whose words' distance is measured."""
     compiled = _compiled(shape)
     phrase, patterns, words = compiled.phrase, compiled.words, shape.words
+    sizes = list(zip(patterns, words, strict=True))
     every, window = len(words), 2 * len(shape.tokens) + NEAR_SLACK
 
     def key(tokens: str) -> tuple[str, int]:
@@ -97,8 +98,7 @@ def rank_keys(shape: QueryShape) -> Callable[[str], tuple[str, int]]:
         held = sum(1 for word in patterns if word.search(tokens))
         if held < every:
             return "some", held
-        sequence = tuple(tokens.split(" "))
-        places = [_occurrences(word, sequence) for word in words]
+        places = [_places(pattern, len(word), tokens) for pattern, word in sizes]
         return ("near" if _within(places, window) else "all"), held
 
     return key
@@ -197,17 +197,21 @@ def _from_token_start(first: str, rest: str) -> re.Pattern:
     return re.compile(f"(?s){re.escape(first)}(?<![^ ].){rest}(?![^ ])")
 
 
-def _occurrences(word: tuple[str, ...], tokens: tuple[str, ...]) -> list[tuple[int, int]]:
-    """(first, last) token positions of each occurrence of ``word``."""
-    n, first = len(word), word[0]
-    found, at = [], -1
-    while True:
-        try:
-            at = tokens.index(first, at + 1)
-        except ValueError:
-            return found
-        if n == 1 or tuple(tokens[at:at + n]) == word:
-            found.append((at, at + n - 1))
+def _places(pattern: re.Pattern, size: int, tokens: str) -> list[tuple[int, int]]:
+    """(first, last) token positions of each occurrence of a word of ``size`` tokens, read off
+    the token text by the word's pattern (``_whole_tokens``): each place it matches,
+    overlapping ones too, its first token's position the spaces before it. A search in C for
+    each place, where a tuple of the clause's tokens cost the time of them all."""
+    found: list[tuple[int, int]] = []
+    first, counted = 0, 0
+    match = pattern.search(tokens)
+    while match is not None:
+        at = match.start()
+        first += tokens.count(" ", counted, at)
+        counted = at
+        found.append((first, first + size - 1))
+        match = pattern.search(tokens, at + 1)
+    return found
 
 
 def _within(places: list[list[tuple[int, int]]], limit: int) -> bool:
