@@ -85,11 +85,11 @@ def rank_key(shape: QueryShape, tokens: str) -> tuple[str, int]:
 
 def rank_keys(shape: QueryShape) -> Callable[[str], tuple[str, int]]:
     """``rank_key`` of ``shape`` for one clause's tokens after another (a query ranks
-    hundreds): read on the joined text by regular expressions, the token tuple made only for a
-    clause holding every word, whose words' distance is measured."""
+    hundreds): read on the joined text by regular expressions, each word's places too (for a
+    clause holding every word, whose words' distance is measured)."""
     compiled = _compiled(shape)
     phrase, patterns, words = compiled.phrase, compiled.words, shape.words
-    sizes = list(zip(patterns, words, strict=True))
+    word_patterns = list(zip(patterns, words, strict=True))
     every, window = len(words), 2 * len(shape.tokens) + NEAR_SLACK
 
     def key(tokens: str) -> tuple[str, int]:
@@ -98,7 +98,7 @@ def rank_keys(shape: QueryShape) -> Callable[[str], tuple[str, int]]:
         held = sum(1 for word in patterns if word.search(tokens))
         if held < every:
             return "some", held
-        places = [_places(pattern, len(word), tokens) for pattern, word in sizes]
+        places = [_places(pattern, len(word), tokens) for pattern, word in word_patterns]
         return ("near" if _within(places, window) else "all"), held
 
     return key

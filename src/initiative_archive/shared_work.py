@@ -29,7 +29,7 @@ from typing import Any
 
 _JOB = struct.Struct("<I")  # a claim's number in the pipe: reads of this size are never split
 SHARED_FROM = 4  # jobs in a batch before copies are worth forking (each costs ~10 ms to start)
-MAX_CLAIMS = 1024  # claims in the queue (4 KiB): a longer batch is claimed a few jobs at a time
+MAX_CLAIMS = 1024  # claims in all the queues (4 KiB): a longer batch is claimed a few at a time
 
 
 def run_shared(jobs: Sequence[Any], work: Callable[[Any], Any], copies: int,

@@ -195,8 +195,8 @@ def holding(data: bytes, offsets, lengths, docnums: list[int], run: bytes) -> li
 def _run_in_tokens(run: bytes) -> re.Pattern:
     """``_holds_run`` as a pattern, searched from the start of a record's tokens, where the
     separator before them stands as a space would: ``run`` from a token's start to a token's
-    end. The start is tested after the first byte, so that the
-    pattern opens with it (``ranking._from_token_start``)."""
+    end. The start is tested after the first byte, so that the pattern opens with it
+    (``ranking._from_token_start``)."""
     return re.compile(b"(?s)" + re.escape(run[:1]) + b"(?<![^ \x1f].)" + re.escape(run[1:])
                       + b"(?![^ ])")
 
