@@ -382,6 +382,8 @@ def test_the_records_holding_a_run_are_found_by_pattern_as_one_at_a_time(records
     docnums = list(range(len(encoded)))
     expected = [d for d in docnums if _holds_run(data, offsets[d], offsets[d] + lengths[d], joined)]
     assert holding(data, offsets, lengths, docnums, joined) == expected
+    # a column read in place in a map: its records after the bytes of the file before it
+    assert holding(b"x\x1f\xe5\x85\xac" + data, offsets, lengths, docnums, joined, 5) == expected
 
 
 def test_the_clauses_holding_a_run_are_those_whose_tokens_hold_it(shipped):

@@ -12,6 +12,7 @@ tokens by a space (no token holds one: they are Han characters and folded Latin 
 
 from __future__ import annotations
 
+import mmap
 import re
 from bisect import bisect_right
 from functools import lru_cache
@@ -22,6 +23,7 @@ from whoosh.fields import COLUMN
 from ...analysis import indexed_terms
 from ...ranking import holds_run, token_text
 from .held import held
+from .mapped import MappedPart
 
 _PART, _ANCESTOR = "\x1f", "\x1e"
 _CHARS = 1  # indexed_terms' answer for the ``chars`` field
@@ -130,17 +132,22 @@ def _segment(leaf) -> _Segment:
 
 
 class _Segment:
-    """One segment's rank column, while the index stays open. Its first ``READ_APART``
-    records are read one at a time, and the column's bytes whole after that (or at once for
-    a phrase's many clauses): a cold search ranks a few hundred clauses, and reading all of a
+    """One segment's rank column, while the index stays open. A column of a mapped file
+    (mapped.py) is read in place in the map. Otherwise its first ``READ_APART`` records are
+    read one at a time, and the column's bytes whole after that (or at once for a phrase's
+    many clauses): a cold search ranks a few hundred clauses, and reading all of a
     100k-clause index's column (33 MB) cost it more than they did, where a session of many
     searches reads most of it."""
 
     def __init__(self, leaf) -> None:
         self.column = (leaf.column_reader("rank", translate=False) if leaf.has_column("rank")
                        else None)
-        self.blob: bytes | None = None
+        self.blob: bytes | mmap.mmap | None = None  # the column's bytes, from ``base`` on
+        self.base = 0
         self.read_apart = 0
+        part = getattr(self.column, "_dbfile", None)
+        if isinstance(part, MappedPart) and hasattr(self.column, "_offsets"):
+            self.blob, self.base = part.map, part.start + self.column._basepos
 
     def __getitem__(self, docnum: int) -> bytes:
         column = self.column
@@ -152,7 +159,9 @@ class _Segment:
         if self.blob is None and self.read_apart < READ_APART:
             self.read_apart += 1
             return column._dbfile.get(column._basepos + start, length)
-        return self._blob()[start:start + length]
+        blob = self._blob()
+        start += self.base
+        return blob[start:start + length]
 
     def holding_run(self, docnums: list[int], run: bytes) -> list[int]:
         """``RankRecords.holding_run`` of this segment's clauses, read in place in the
@@ -162,28 +171,31 @@ class _Segment:
         if column is None or not hasattr(column, "_offsets") or (
                 self.blob is None and len(docnums) <= READ_APART - self.read_apart):
             return [d for d in docnums if _holds_run(raw := self[d], 0, len(raw), run)]
-        return holding(self._blob(), column._offsets, column._lengths, docnums, run)
+        return holding(self._blob(), column._offsets, column._lengths, docnums, run,
+                       self.base)
 
-    def _blob(self) -> bytes:
-        """The column's bytes, read whole on first use."""
+    def _blob(self) -> bytes | mmap.mmap:
+        """The column's bytes, read whole on first use (a map's are there already)."""
         if self.blob is None:
             column = self.column
             count = len(column._lengths)
             end = column._offsets[-1] + column._lengths[-1] if count else 0
             self.blob = bytes(column._dbfile.get(column._basepos, end)) if end else b""
+            self.base = 0
         return self.blob
 
 
 READ_APART = 1000  # records of a segment read one at a time before its column is read whole
 
 
-def holding(data: bytes, offsets, lengths, docnums: list[int], run: bytes) -> list[int]:
-    """Those of ``docnums`` whose record (``lengths[d]`` bytes of ``data`` from
-    ``offsets[d]``) holds ``run`` in its tokens, as ``_holds_run`` says: by one search in C a
-    record, from its tokens' start (after its last part separator) to its end."""
+def holding(data, offsets, lengths, docnums: list[int], run: bytes, base: int = 0) -> list[int]:
+    """Those of ``docnums`` whose record (``lengths[d]`` bytes of ``data``, bytes or a map,
+    from ``base + offsets[d]``) holds ``run`` in its tokens, as ``_holds_run`` says: by one
+    search in C a record, from its tokens' start (after its last part separator) to its
+    end."""
     search, found = _run_in_tokens(run).search, []
     for d in docnums:
-        start = offsets[d]
+        start = base + offsets[d]
         end = start + lengths[d]
         tokens = data.rfind(b"\x1f", start, end) + 1
         if search(data, tokens, end) if tokens else _holds_run(data, start, end, run):
