@@ -10,11 +10,11 @@ queue for each process: each takes the next job of its own queue, then, when tha
 the next of another's, so that none waits while jobs are left; each copy sends back what it
 did when none is left. Jobs of a kind (a saved search's script) go to one queue where they
 can: two processes that each read a word's postings or a clause's record that one of them
-could have read for both do that work twice. What a
-copy did not send back (it crashed, was killed, or met an error it could not report) is done
-here, so a batch's answers never depend on the copies: the same answers, in the same order,
-with the same errors, as one process gives. Where a copy cannot be forked, this process does
-the jobs; a copy whose parent is killed takes no more.
+could have read for both do that work twice. What a copy did not send back (it crashed, was
+killed, or met an error it could not report) is done here, so a batch's answers never depend
+on the copies: the same answers, in the same order, with the same errors, as one process
+gives. Where a copy cannot be forked, this process does the jobs; a copy whose parent is
+killed takes no more.
 """
 
 from __future__ import annotations

@@ -20,7 +20,14 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import Phrase, Query
 from whoosh.scoring import WeightLengthScorer
 
-from .postings import reads_terms, score_listed, scoring_model, term_cache, term_weights
+from .postings import (
+    reads_terms,
+    score_listed,
+    scoring_model,
+    searcher_weighting,
+    term_cache,
+    term_weights,
+)
 from .rank_column import rank_records
 
 FIELD = "chars"  # the field whose terms the rank column's tokens are
@@ -37,9 +44,8 @@ class TokenPhrase(Phrase):
         words = [field.to_bytes(word) for word in self.words]
         if any((self.fieldname, word) not in reader for word in words):
             return NullMatcher()
-        # the scorers Term.matcher would give its words' matchers (a boolean context has no
-        # weighting: the searcher's is used)
-        weighting = (context.weighting if context is not None else None) or searcher.weighting
+        # the scorers Term.matcher would give its words' matchers
+        weighting = searcher_weighting(searcher, context)
         scorers = [weighting.scorer(searcher, self.fieldname, word) for word in words]
         if not reads_terms(reader) or not all(isinstance(s, WeightLengthScorer)
                                                for s in scorers):

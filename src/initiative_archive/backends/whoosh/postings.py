@@ -42,9 +42,7 @@ def score_weights(reader, fieldname: str | None, scorer, weights: dict[int, floa
         # bm25() of whoosh.scoring: the same operations in the same order, the length's
         # part worked out once for each of the 256 lengths (and, for a long list, the whole
         # score of a word found once: most postings), not once a posting
-        idf, k1 = scorer.idf, scorer.K1
-        k1_plus_1 = k1 + 1
-        norms = _length_norms(scorer.avgfl, scorer.B, k1)
+        idf, k1_plus_1, norms = _bm25_parts(scorer)
         if len(weights) < len(norms):
             return {d: idf * ((w * k1_plus_1) / (w + norms[lengths[d]]))
                     for d, w in weights.items()}
@@ -64,12 +62,23 @@ def score_listed(reader, fieldname: str, scorer, ids: list[int], weights: list[f
     the clauses that hold it): the scores in the same order."""
     lengths = _length_bytes(reader, fieldname)
     if type(scorer) is BM25FScorer and lengths is not None:
-        idf, k1_plus_1 = scorer.idf, scorer.K1 + 1
-        norms = _length_norms(scorer.avgfl, scorer.B, scorer.K1)
+        idf, k1_plus_1, norms = _bm25_parts(scorer)
         return [idf * ((w * k1_plus_1) / (w + norms[lengths[d]]))
                 for d, w in zip(ids, weights, strict=True)]
     return list(score_weights(reader, fieldname, scorer,
                               dict(zip(ids, weights, strict=True))).values())
+
+
+def _bm25_parts(scorer: BM25FScorer) -> tuple[float, float, tuple[float, ...]]:
+    """What bm25() of whoosh.scoring computes of a term's scorer alone: its idf, ``k1 + 1``,
+    and the length part for each length byte."""
+    return scorer.idf, scorer.K1 + 1, _length_norms(scorer.avgfl, scorer.B, scorer.K1)
+
+
+def searcher_weighting(searcher, context):
+    """The weighting a term's matcher is given: the context's (a boolean context has none:
+    the searcher's is used), as ``Term.matcher`` takes it."""
+    return (context.weighting if context is not None else None) or searcher.weighting
 
 
 @lru_cache(maxsize=64)

@@ -30,7 +30,14 @@ from whoosh.matching import (
 from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Term
 from whoosh.util import make_weighted_tree
 
-from .postings import Unsupported, reads_terms, scored_postings, term_cache, term_scores
+from .postings import (
+    Unsupported,
+    reads_terms,
+    scored_postings,
+    searcher_weighting,
+    term_cache,
+    term_scores,
+)
 
 
 def all_scores(searcher, query, check=lambda: None) -> dict[int, float] | None:
@@ -100,7 +107,7 @@ class _Segment:
             return {}
         if (fieldname, tbytes) not in reader:
             return {}
-        weighting = (context.weighting if context is not None else None) or searcher.weighting
+        weighting = searcher_weighting(searcher, context)
         self.check()
         scores = term_scores(reader, fieldname, tbytes,
                              weighting.scorer(searcher, fieldname, tbytes), self.cache)
