@@ -77,3 +77,23 @@ def test_similar_on_the_command_line(run_main, shipped_args):
     assert {h["doc_id"] for h in data["hits"]} == {"nanning-2012"}
     missing = run_main(*shipped_args, "similar", "kunming-2013/op_99")
     assert missing.code != 0 and "no clause" in missing.stderr
+
+
+def test_warming_loads_what_a_first_search_loads(shipped_index):
+    """What copies forked for a batch of searches inherit rather than each load again: the
+    clauses the filters let through, the rank column, the glossary's tables of both
+    languages."""
+    from initiative_archive.backends.whoosh import WhooshEngine
+    from initiative_archive.glossary import Glossary, load_glossary
+
+    engine = WhooshEngine(shipped_index)
+    glossary = Glossary(load_glossary().concepts)
+    filters = Filters(langs=["en"])
+    assert glossary._chinese is None
+    engine.warm(filters, glossary)
+    reader = engine.session.searcher().reader()
+    assert repr(filters) in reader.__dict__["_allowed_by_filters"]
+    assert "_rank_records" in reader.__dict__
+    assert glossary._chinese
+    assert filters == Filters(langs=["en"])
+    engine.close()

@@ -13,6 +13,7 @@ from whoosh.filedb.compound import SubFile
 from whoosh.filedb.structfile import StructFile
 from whoosh.qparser import QueryParser
 
+from initiative_archive.backends.whoosh import WhooshEngine
 from initiative_archive.backends.whoosh.mapped import MappedFile, MappedPart
 from initiative_archive.backends.whoosh.store import IndexStore, ReadSession, open_generation
 
@@ -50,6 +51,21 @@ def test_a_part_of_a_mapped_file_reads_as_whooshs_sub_file(shipped_index, data):
         assert part.read(count) == expected
         assert mapped.get(offset, count) == StructFile(plain).get(offset, count)
         mapped.close()
+
+
+def test_a_mapped_file_reads_and_seeks_in_its_map_not_in_the_file(shipped_index):
+    """Every reading of a mapped file, ``read`` and ``seek`` too, goes through the map: the
+    position the file shares with a forked copy of the process never moves."""
+    path = _segment_file(shipped_index)
+    data = path.read_bytes()
+    with open(path, "rb") as real:
+        mapped = MappedFile(real)
+        mapped.seek(len(data) // 2)
+        assert mapped.read(64) == data[len(data) // 2:len(data) // 2 + 64]
+        assert mapped.tell() == len(data) // 2 + 64
+        assert os.lseek(real.fileno(), 0, os.SEEK_CUR) == 0
+        mapped.close()
+        assert real.closed
 
 
 def test_an_empty_file_is_read_without_a_map(tmp_path):
@@ -91,6 +107,27 @@ def test_a_read_session_maps_its_files_and_closing_it_lets_them_go(shipped_index
     assert _open_files() > before
     session.close()
     assert _open_files() == before
+
+
+def test_a_session_reading_only_through_maps_may_be_shared_with_a_fork(shipped_index):
+    """A forked copy goes on with the open session (and all it loaded) where every file of
+    it is read through a map; a file read without one (the system refused the map) makes
+    the copy open the index anew."""
+    engine = WhooshEngine(shipped_index)
+    session = engine.session
+    assert session.shared_safely()  # nothing open yet
+    session.searcher()
+    storage = session.index().storage
+    assert storage.reads_only_maps() and session.shared_safely()
+    engine.reopen()
+    assert engine.session is session
+    storage.unmapped.append("a file read without a map")
+    assert not session.shared_safely()
+    engine.reopen()
+    assert engine.session is not session
+    assert engine.session.searcher().doc_count() == session.searcher().doc_count()
+    engine.close()
+    session.close()
 
 
 def _files_of(searcher) -> list:

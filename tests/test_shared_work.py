@@ -71,6 +71,25 @@ def test_a_batch_longer_than_the_queue_is_claimed_a_few_jobs_at_a_time():
                                                                                 for n in jobs]
 
 
+def test_what_is_prepared_before_the_fork_the_copies_inherit():
+    """``prepare`` runs once, in this process, before the copies are forked: they see what
+    it made. A batch that is not shared does not run it."""
+    parent = os.getpid()
+    prepared: list[int] = []
+
+    def work(n: int) -> tuple[int, int]:
+        time.sleep(0.02)
+        return len(prepared), os.getpid()
+
+    answers = run_shared(list(range(8)), work, copies=1,
+                         prepare=lambda: prepared.append(os.getpid()))
+    assert prepared == [parent]
+    assert {count for count, _ in answers} == {1}
+    assert len({pid for _, pid in answers}) == 2
+    assert run_shared([1, 2], lambda n: n, copies=1, prepare=lambda: prepared.append(0)) == [1, 2]
+    assert prepared == [parent]
+
+
 def test_a_short_batch_is_not_shared():
     parent = os.getpid()
     assert run_shared([1, 2], lambda n: os.getpid(), copies=3) == [parent, parent]

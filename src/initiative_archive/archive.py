@@ -160,8 +160,7 @@ class Archive:
         from .shared_work import run_shared
 
         notices = (self.ensure_index(options.pop("progress", _quiet)), self.unfetched_notice())
-        if options.get("expand", True):
-            load_glossary()  # read once, before the copies are forked
+        glossary = load_glossary() if options.get("expand", True) else None
 
         def one(query: str) -> tuple[SearchResult | None, ArchiveError | None]:
             try:
@@ -173,7 +172,8 @@ class Archive:
         # the English queries to one process and the Chinese to another where they can be:
         # they read other words and other clauses
         answers = run_shared(queries, one, processes - 1, start_copy=self.engine.reopen,
-                             kind=has_han)
+                             kind=has_han, prepare=lambda: self.engine.warm(
+                                 self._resolved(filters), glossary))
         results = [result for result, _ in answers if result is not None]
         failed = [(query, error) for query, (_, error) in zip(queries, answers, strict=True)
                   if error is not None]

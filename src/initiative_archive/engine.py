@@ -126,9 +126,15 @@ class Engine(Protocol):
                 limits: QueryLimits = DEFAULT_LIMITS) -> Explanation:
         """How ``text`` is read, and the query the engine runs for it."""
 
+    def warm(self, filters: Filters, glossary=None) -> None:
+        """Load now what a search with ``filters`` (and ``glossary``) loads first: before
+        copies of this process are forked to share a batch, so that they inherit it rather
+        than each load it again."""
+
     def reopen(self) -> None:
-        """Open the index's files anew: in a forked copy of this process, which must not
-        move the file positions it shares with its parent."""
+        """In a forked copy of this process: open anew the index's files whose reads would
+        move a file position it shares with its parent (what reads through maps of its own
+        stays open, with all it loaded)."""
 
     def close(self) -> None:
         """Let go of open files."""

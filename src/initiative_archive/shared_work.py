@@ -2,19 +2,20 @@
 
 Saved searches (``search --queries``) are many small jobs over one open index, and Python runs
 one of them at a time: a second core cuts a long batch's wall time by a third to a half. The
-copies are forked when the caller has loaded what every job needs (``Archive.search_many``: the
-index brought up to date, the glossary read); each then reopens its files (``start_copy``: a
-forked copy must not move the file positions it shares with this process). Jobs are handed out
-one at a time (a few at a time in a batch of thousands) through pipes of their numbers, a
-queue for each process: each takes the next job of its own queue, then, when that is empty,
-the next of another's, so that none waits while jobs are left; each copy sends back what it
-did when none is left. Jobs of a kind (a saved search's script) go to one queue where they
-can: two processes that each read a word's postings or a clause's record that one of them
-could have read for both do that work twice. What a copy did not send back (it crashed, was
-killed, or met an error it could not report) is done here, so a batch's answers never depend
-on the copies: the same answers, in the same order, with the same errors, as one process
-gives. Where a copy cannot be forked, this process does the jobs; a copy whose parent is
-killed takes no more.
+copies are forked when the caller has loaded what every job needs (``prepare``; for
+``Archive.search_many``: the index brought up to date and open, the glossary, and what a first
+search loads), which they inherit rather than each load again; each then makes its own what it
+must not share (``start_copy``: a forked copy must not move a file position it shares with this
+process). Jobs are handed out one at a time (a few at a time in a batch of thousands) through
+pipes of their numbers, a queue for each process: each takes the next job of its own queue,
+then, when that is empty, the next of another's, so that none waits while jobs are left; each
+copy sends back what it did when none is left. Jobs of a kind (a saved search's script) go to
+one queue where they can: two processes that each read a word's postings or a clause's record
+that one of them could have read for both do that work twice. What a copy did not send back (it
+crashed, was killed, or met an error it could not report) is done here, so a batch's answers
+never depend on the copies: the same answers, in the same order, with the same errors, as one
+process gives. Where a copy cannot be forked, this process does the jobs; a copy whose parent
+is killed takes no more.
 """
 
 from __future__ import annotations
@@ -34,20 +35,23 @@ MAX_CLAIMS = 1024  # claims in all the queues (4 KiB): a longer batch is claimed
 
 def run_shared(jobs: Sequence[Any], work: Callable[[Any], Any], copies: int,
                start_copy: Callable[[], None] = lambda: None,
-               kind: Callable[[Any], Any] | None = None) -> list[Any]:
+               kind: Callable[[Any], Any] | None = None,
+               prepare: Callable[[], None] = lambda: None) -> list[Any]:
     """``[work(job) for job in jobs]``, shared with up to ``copies`` forked copies of this
     process (none where fork is missing or the batch is short). ``start_copy`` runs first in
     each copy (to reopen files); ``work``'s answers must pickle. An exception ``work`` raises
     here reaches the caller as it would from the list comprehension. ``kind(job)`` (a sort
     key) groups the jobs that read the same things: each process is given a share of jobs of
     one kind where it can (its own queue), and takes another's only when its own are done, so
-    that two processes seldom both read what one of them could have read for both."""
+    that two processes seldom both read what one of them could have read for both.
+    ``prepare`` runs here, once, just before the copies are forked (not when none is)."""
     copies = min(copies, len(jobs) - 1) if len(jobs) >= SHARED_FROM else 0
     if copies < 1 or not hasattr(os, "fork") or threading.active_count() > 1:
         return [work(job) for job in jobs]  # forking a process with threads may deadlock
     order = sorted(range(len(jobs)), key=lambda n: kind(jobs[n])) if kind else range(len(jobs))
     size = -(-len(jobs) // MAX_CLAIMS)  # jobs a claim: the queues fit pipes of one page
     claims = [order[start:start + size] for start in range(0, len(jobs), size)]
+    prepare()
     queues = _queues(len(claims), copies + 1)
     if queues is None:
         return [work(job) for job in jobs]

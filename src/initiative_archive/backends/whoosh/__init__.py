@@ -77,8 +77,14 @@ class WhooshEngine:
 
         return explain(text, make_schema(), match, limits)
 
+    def warm(self, filters: Filters, glossary=None) -> None:
+        from .query import warm
+
+        warm(self.session.searcher(), filters, glossary)
+
     def reopen(self) -> None:
-        self.session = ReadSession(self.store)  # the parent's files are left as they are
+        if not self.session.shared_safely():  # the parent's files are left as they are
+            self.session = ReadSession(self.store)
 
     def close(self) -> None:
         self.session.close()

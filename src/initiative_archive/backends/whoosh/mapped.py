@@ -11,12 +11,15 @@ cut from it when asked for (``get``), which is how Whoosh's readers take most of
 
 The files of an index version are never changed once written (a new version is written
 beside the old one), so a map never sees its file shrink under it. Only reading sessions map
-files (``MappedStorage``); writers read as Whoosh does.
+files (``MappedStorage``); writers read as Whoosh does. Every reading of a mapped file goes
+through its map, whose position belongs to the process: a forked copy of it (shared_work.py)
+may go on reading a session opened before the fork, which a file's shared position forbids.
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 
 from whoosh.filedb.compound import SubFile
 from whoosh.filedb.filestore import FileStorage
@@ -26,8 +29,21 @@ from whoosh.filedb.structfile import StructFile
 class MappedStorage(FileStorage):
     """A folder of index files, each opened as a ``MappedFile``."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.unmapped: list[str] = []  # files of some bytes read from the file, not a map
+
     def open_file(self, name, **kwargs):
-        return MappedFile(open(self._fpath(name), "rb"), name=name, **kwargs)
+        opened = MappedFile(open(self._fpath(name), "rb"), name=name, **kwargs)
+        if opened.map is None and opened.size():
+            self.unmapped.append(name)
+        return opened
+
+    def reads_only_maps(self) -> bool:
+        """Whether every file opened here with bytes in it is read through its map: a
+        forked copy of this process then moves no file position its parent shares (a map's
+        position is the process's own) and may go on reading what it inherited."""
+        return not self.unmapped
 
 
 class MappedFile(StructFile):
@@ -37,10 +53,16 @@ class MappedFile(StructFile):
 
     def __init__(self, fileobj, name=None, onclose=None) -> None:
         super().__init__(fileobj, name=name, onclose=onclose)
+        self.real = fileobj
         try:
             self.map: mmap.mmap | None = mmap.mmap(fileobj.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # an empty file, or no map to be had
             self.map = None
+        if self.map is not None:  # reads and seeks too go through the map
+            self.file = self.map
+
+    def size(self) -> int:
+        return os.fstat(self.real.fileno()).st_size
 
     def get(self, position: int, length: int) -> bytes:
         if self.map is None:
@@ -53,9 +75,9 @@ class MappedFile(StructFile):
         return MappedPart(self.map, offset, length, name or self._name)
 
     def close(self) -> None:
-        super().close()
-        if self.map is not None:  # its parts are closed with it: their storage closes first
-            self.map.close()
+        super().close()  # the map, where there is one (its parts are closed with it: their
+        if self.map is not None:  # storage closes first)
+            self.real.close()
 
 
 class MappedPart(StructFile):

@@ -484,6 +484,23 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
     return re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text, count=1)
 
 
+def warm(searcher, filters: Filters, glossary=None) -> None:
+    """Load what the first search with ``filters`` loads, whatever its words: the clauses
+    the filters let through, each segment's rank column, the Han fold table, and the
+    glossary's tables for mentions in either language. Best effort: what cannot be loaded
+    here, each search meets (and reports) itself."""
+    try:
+        allowed(searcher, filters)
+        records = rank_records(searcher.reader())
+        if records.segments:
+            records.raw(0)
+    except Exception:  # noqa: BLE001 - the searches report it as they meet it
+        return
+    fold_han("資")
+    if glossary is not None:
+        glossary.mentions("資源 resource")
+
+
 def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, match: str = "any",
                nested: bool = False, limits: QueryLimits = DEFAULT_LIMITS,
                glossary=None) -> SearchResult:

@@ -725,6 +725,14 @@ class ReadSession:
             self._records = self.store.indexed_files(ix)
         return self._records
 
+    def shared_safely(self) -> bool:
+        """Whether a forked copy of this process may go on reading through this session:
+        nothing is open, or the open index reads only through its maps (mapped.py)."""
+        if self._open is None:
+            return True
+        storage = getattr(self._open[1], "storage", None)
+        return isinstance(storage, MappedStorage) and storage.reads_only_maps()
+
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
