@@ -192,3 +192,32 @@ def test_front_matter_written_by_libyaml_is_what_pyyaml_writes(shipped):
     for odd in ({"title": "«引号» \u2028 line\u0085next\ttab", "n": 3, "date": "2012-10-23"},
                 {"pair": ("a", "b")}):
         assert dump_yaml(odd, **options) == yaml.safe_dump(odd, **options)
+
+
+_MORPH_PROBE = """
+import json, sys
+import initiative_archive.backends.whoosh.query
+from whoosh.query.terms import variations
+stood_in = getattr(sys.modules["whoosh.lang.morph_en"], "__file__", None) is None
+deferred = sorted(variations(sys.argv[1]))
+from initiative_archive.backends.whoosh.deferred import real_morph_en
+real = real_morph_en()
+print(json.dumps({"stood_in": stood_in, "deferred": deferred,
+                  "real": sorted(real.variations(sys.argv[1])),
+                  "loaded": sys.modules["whoosh.lang.morph_en"] is real
+                  and real.__file__ is not None}))
+"""
+
+
+@pytest.mark.parametrize("word", ["library", "cooperate", "archives"])
+def test_whooshs_inflection_table_is_loaded_only_when_used(word):
+    """A search does not load whoosh.lang.morph_en (10 ms of patterns for a query this
+    project never makes): a stand-in holds its name, and its ``variations`` answers as the
+    real module's once called."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    done = subprocess.run([sys.executable, "-c", _MORPH_PROBE, word], env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    found = json.loads(done.stdout)
+    assert found["stood_in"] and found["loaded"]
+    assert found["deferred"] == found["real"] and word in found["real"]

@@ -10,7 +10,10 @@ from ...engine import Explanation, Filters, Progress, UpdateReport, quiet
 from ...errors import IndexMissingError
 from ...model import Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
+from .deferred import defer
 from .store import IndexStore, ReadSession, make_schema
+
+defer()  # before the first query imports whoosh.query (nothing above does)
 
 
 class WhooshEngine:
