@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,45 @@ def invoke(*args: str) -> str:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == 0, (result.stdout, result.stderr)
     return result.stdout
+
+
+# -- leaving -----------------------------------------------------------------------------------
+
+# The console script's ``run`` in a fresh interpreter that says whether its exit handlers ran.
+_EXIT_PROBE = """
+import atexit, sys
+atexit.register(lambda: print("exit handlers ran", file=sys.stderr))
+from initiative_archive.cli import run
+run()
+"""
+
+
+def _console(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", _EXIT_PROBE, *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_a_read_only_command_ends_without_tearing_the_interpreter_down(shipped_args):
+    """After a search has answered, the process ends at once (no exit handler runs) with its
+    output whole and its status kept; a command that may write ends as Python ends it."""
+    done = _console("search", "inter-library loan", "--format", "jsonl", *shipped_args)
+    assert done.returncode == 0 and "exit handlers ran" not in done.stderr
+    assert done.stdout == invoke("search", "inter-library loan", "--format", "jsonl",
+                                 *shipped_args)
+    done = _console("index", *shipped_args)
+    assert done.returncode == 0 and "exit handlers ran" in done.stderr
+
+
+def test_a_read_only_command_that_fails_keeps_its_exit_status(shipped_args, tmp_path):
+    saved = tmp_path / "saved.txt"
+    saved.write_text("cooperation\n**\n", encoding="utf-8")
+    done = _console("search", "--queries", str(saved), "--format", "jsonl", *shipped_args)
+    assert done.returncode == 1
+    assert "error: '**'" in done.stderr
+    assert all(json.loads(line)["query"] == "cooperation" for line in done.stdout.splitlines())
+    assert done.stdout
+    done = _console("show", "no-such-document", *shipped_args)
+    assert done.returncode == 1 and done.stderr.startswith("Error: ")
 
 
 # -- search ------------------------------------------------------------------------------------

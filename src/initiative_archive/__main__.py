@@ -1,5 +1,5 @@
 """``python -m initiative_archive``: the same CLI as the console script."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()
