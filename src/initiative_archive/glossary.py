@@ -207,6 +207,12 @@ class Glossary:
             self._chinese = table
         return self._chinese
 
+    def load_tables(self) -> None:
+        """Make now the table of Chinese variants ``mentions`` reads (made on first use
+        otherwise: an English search never reads it); the English one is made with the
+        glossary."""
+        self._chinese_table()
+
     def mentions(self, text: str) -> list[Mention]:
         """Every place ``text`` names a concept, in text order (overlaps kept)."""
         found = self._english_mentions(text)

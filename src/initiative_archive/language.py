@@ -139,6 +139,11 @@ def fold_han(text: str) -> str:
     return "".join(fold_char(ch) if is_han(ch) else ch for ch in text)
 
 
+def load_folds() -> None:
+    """Read now the fold table that the first Chinese text folded reads."""
+    _fold_table()
+
+
 @lru_cache(maxsize=1)
 def _fold_table() -> dict[int, int] | None:
     """``_bmp_folds`` as ``str.translate`` reads it: a text of the BMP folded in one call

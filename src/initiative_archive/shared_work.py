@@ -51,7 +51,6 @@ def run_shared(jobs: Sequence[Any], work: Callable[[Any], Any], copies: int,
     order = sorted(range(len(jobs)), key=lambda n: kind(jobs[n])) if kind else range(len(jobs))
     size = -(-len(jobs) // MAX_CLAIMS)  # jobs a claim: the queues fit pipes of one page
     claims = [order[start:start + size] for start in range(0, len(jobs), size)]
-    prepare()
     queues = _queues(len(claims), copies + 1)
     if queues is None:
         return [work(job) for job in jobs]
@@ -59,6 +58,7 @@ def run_shared(jobs: Sequence[Any], work: Callable[[Any], Any], copies: int,
     done: dict[int, Any] = {}
     finished = False
     try:
+        prepare()
         for copy in range(1, copies + 1):
             try:
                 children.append(_fork(queues[copy:] + queues[:copy], claims, jobs, work,

@@ -43,7 +43,7 @@ from whoosh.query import (
 from ...analysis import STOP, analyze, char_sequence, query_spans
 from ...engine import Explanation, Filters
 from ...errors import IndexMissingError, NotFoundError, QueryError
-from ...language import fold_han
+from ...language import fold_han, load_folds
 from ...model import Clause, Hit, SearchResult
 from ...query_limits import DEFAULT_LIMITS, QueryLimits
 from ...ranking import LEVELS, Runs, query_shape, rank_keys
@@ -497,9 +497,9 @@ def warm(searcher, filters: Filters, glossary=None) -> None:
             searcher.stored_fields(offset)
     except Exception:  # noqa: BLE001 - the searches report it as they meet it
         pass
-    fold_han("資")
+    load_folds()
     if glossary is not None:
-        glossary.mentions("資源 resource")
+        glossary.load_tables()
 
 
 def run_search(searcher, text: str, filters: Filters, limit: int | None = 10, match: str = "any",

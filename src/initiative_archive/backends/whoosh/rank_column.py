@@ -26,6 +26,7 @@ from .held import held
 from .mapped import MappedPart
 
 _PART, _ANCESTOR = "\x1f", "\x1e"
+_PART_BYTES = _PART.encode()
 _CHARS = 1  # indexed_terms' answer for the ``chars`` field
 
 
@@ -197,7 +198,7 @@ def holding(data, offsets, lengths, docnums: list[int], run: bytes, base: int = 
     for d in docnums:
         start = base + offsets[d]
         end = start + lengths[d]
-        tokens = data.rfind(b"\x1f", start, end) + 1
+        tokens = data.rfind(_PART_BYTES, start, end) + 1
         if search(data, tokens, end) if tokens else _holds_run(data, start, end, run):
             found.append(d)
     return found
@@ -216,4 +217,4 @@ def _run_in_tokens(run: bytes) -> re.Pattern:
 def _holds_run(data: bytes, start: int, end: int, run: bytes) -> bool:
     """Whether the record in ``data[start:end]`` has ``run`` in its tokens (after its last
     part separator) starting and ending on token boundaries."""
-    return holds_run(data, run, data.rfind(b"\x1f", start, end) + 1 or start, end)
+    return holds_run(data, run, data.rfind(_PART_BYTES, start, end) + 1 or start, end)
