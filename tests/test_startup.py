@@ -157,21 +157,28 @@ def test_folding_a_text_at_once_folds_each_character(monkeypatch):
 
 
 def test_cached_glossary_is_the_yaml(tmp_path, monkeypatch):
-    """The glossary read from the cache (English word sequences included) is the one read from
-    its YAML."""
+    """The glossary read from the cache (both lookup tables built) is the one read from its
+    YAML; a damaged cache, or one holding something else, is read from the YAML instead."""
+    import pickle
+
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     from initiative_archive import cachedir
 
     yaml_text = (SRC / "initiative_archive" / glossary.GLOSSARY_RESOURCE).read_text("utf-8")
     fresh = glossary._parse_text(yaml_text)
+    fresh.load_tables()
     cachedir.user_cache_dir.cache_clear()
     try:
-        for _ in ("made", "read back"):
+        for damage in (None, None, b"\x80\x05not a pickle", pickle.dumps({"concepts": []})):
+            caches = list(tmp_path.glob("initiative-archive/glossary-*.pickle"))
+            if damage is not None:
+                caches[0].write_bytes(damage)
             glossary.load_glossary.cache_clear()
             loaded = glossary.load_glossary()
             assert loaded.concepts == fresh.concepts
             assert loaded._english == fresh._english
-        assert list(tmp_path.glob("initiative-archive/glossary-*.json"))
+            assert loaded._chinese == fresh._chinese
+            assert len(list(tmp_path.glob("initiative-archive/glossary-*.pickle"))) == 1
     finally:
         glossary.load_glossary.cache_clear()
         cachedir.user_cache_dir.cache_clear()

@@ -29,11 +29,11 @@ that are not OpenCC's conversion of a simplified one unless listed in ``zh_hant_
 from __future__ import annotations
 
 import hashlib
-import json
+import pickle
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -158,20 +158,17 @@ def chinese_key(text: str) -> str:
 
 
 class Glossary:
-    """The concepts, with lookup tables built once. ``sequences``, if given, are
-    ``_english_sequences`` of every English variant in order (as the cache keeps them)."""
+    """The concepts, with lookup tables built once."""
 
-    def __init__(self, concepts: Iterable[Concept],
-                 sequences: list[list[tuple[str, ...]]] | None = None):
+    def __init__(self, concepts: Iterable[Concept]):
         self.concepts: tuple[Concept, ...] = tuple(concepts)
         self._by_id = {c.id: c for c in self.concepts}
         # English: first word -> [(word sequence, concept, variant)], longest first.
         english: dict[str, list[tuple[tuple[str, ...], Concept, str]]] = {}
         seen: set[tuple[tuple[str, ...], str]] = set()
-        given = iter(sequences) if sequences is not None else None
         for concept in self.concepts:
             for variant in concept.en:
-                for seq in (next(given) if given is not None else _english_sequences(variant)):
+                for seq in _english_sequences(variant):
                     if (seq, concept.id) not in seen:  # "union catalog(ue)(s)": one entry
                         seen.add((seq, concept.id))
                         english.setdefault(seq[0], []).append((seq, concept, variant))
@@ -309,28 +306,41 @@ def _parse_text(text: str) -> Glossary:
 
 @lru_cache(maxsize=1)
 def load_glossary() -> Glossary:
-    """The shipped glossary, read once per process. Parsing its YAML costs a search more than
-    the search itself, so the parsed form is kept as JSON in this user's cache folder, under
-    the YAML's hash, and read from there (a few milliseconds) while the YAML is unchanged.
-    The cache keeps the English variants' word sequences too (their spelling and plural
-    folding cost a cold search ~10 ms); its key covers the code that makes them."""
+    """The shipped glossary, read once per process. Parsing its YAML and building its lookup
+    tables cost a search more than the search itself, so the glossary is kept built (both
+    tables) in this user's cache folder, under a hash of the YAML and of the code that builds
+    it, and read from there (a few milliseconds) while neither changes. The folder is this
+    user's own (``cachedir``): the pickle is read only from there."""
     raw = shipped_bytes(GLOSSARY_RESOURCE)
-    from . import __version__
-
-    code = b"".join(_source(name) for name in ("glossary.py", "spelling.py"))
-    key = hashlib.sha256(raw + f"|{__version__}|{_CACHE_SCHEMA}|".encode() + code).hexdigest()
-    cached = _cache_path(key[:16])
+    cached = _cache_path(_cache_key(raw))
     try:
-        return _from_cache(json.loads(cached.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError, GlossaryError):  # no cache, or not ours
+        with open(cached, "rb") as source:
+            found = pickle.load(source)
+        if type(found) is Glossary:
+            return found
+    except Exception:  # noqa: BLE001 - no cache, or a damaged one: the YAML is read instead
         pass
     glossary = _parse_text(raw.decode("utf-8"))
+    glossary.load_tables()
     _write_cache(cached, glossary)
     return glossary
 
 
-#: Bumped when Concept's fields or the cache's layout change: a cache of others is not read.
-_CACHE_SCHEMA = 3
+#: Bumped when Glossary's or Concept's layout changes: a cache of others is not read.
+_CACHE_SCHEMA = 4
+#: The modules whose code makes the tables: the cache's key covers their source.
+_TABLE_CODE = ("glossary.py", "spelling.py", "language.py")
+
+
+def _cache_key(raw: bytes) -> str:
+    """The cache's name: the YAML, this version, the cache's layout, the code that builds the
+    tables, and OpenCC's version (the Chinese table folds through it)."""
+    from . import __version__
+    from .config import installed_version
+
+    code = b"".join(_source(name) for name in _TABLE_CODE)
+    facts = f"|{__version__}|{_CACHE_SCHEMA}|{installed_version('opencc')}|".encode()
+    return hashlib.sha256(raw + facts + code).hexdigest()[:16]
 
 
 def _source(name: str) -> bytes:
@@ -342,21 +352,10 @@ def _source(name: str) -> bytes:
         return b""
 
 
-def _from_cache(data: dict) -> Glossary:
-    """The glossary the cache holds. Each English variant's sequences are one string, a line
-    per sequence, its words spaced (nested JSON lists would cost more to read than they save)."""
-    sequences = [[tuple(line.split(" ")) for line in entry.split("\n") if line]
-                 for entry in data["en_sequences"]]
-    concepts = _concepts(data)
-    if len(sequences) != sum(len(c.en) for c in concepts):
-        raise GlossaryError("the cache's English sequences do not match its concepts")
-    return Glossary(concepts, sequences)
-
-
 def _cache_path(digest: str) -> Path:
     from .cachedir import user_cache_dir
 
-    return Path(user_cache_dir()) / f"glossary-{digest}.json"
+    return Path(user_cache_dir()) / f"glossary-{digest}.pickle"
 
 
 def _write_cache(path: Path, glossary: Glossary) -> None:
@@ -365,15 +364,9 @@ def _write_cache(path: Path, glossary: Glossary) -> None:
     again)."""
     from .atomic import write_atomic
 
-    sequences = [_english_sequences(variant) for c in glossary for variant in c.en]
-    if not all(w and " " not in w and "\n" not in w for e in sequences for q in e for w in q):
-        return  # a word the cache's spacing would split
-    data = {"concepts": [{k: list(v) if isinstance(v, tuple) else v
-                          for k, v in asdict(c).items()} for c in glossary],
-            "en_sequences": ["\n".join(" ".join(seq) for seq in entry) for entry in sequences]}
     try:
-        write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-        for old in path.parent.glob("glossary-*.json"):
+        write_atomic(path, pickle.dumps(glossary, protocol=pickle.HIGHEST_PROTOCOL))
+        for old in path.parent.glob("glossary-*"):
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError:
