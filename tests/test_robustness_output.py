@@ -124,6 +124,28 @@ def test_json_and_csv_helpers_refuse_nothing():
     _terminal_safe(to_csv([{"t": "=1+\x1b[2J"}], ["t"]))
 
 
+def test_json_safe_reads_subclasses_as_their_base_types():
+    """Subclasses of the common types (read past the fast path on exact types) are made safe
+    as those types are: a string's lone surrogate, a dict's odd keys, a float's infinity."""
+    import datetime
+    from collections import OrderedDict
+
+    from initiative_archive.render import json_safe
+
+    class Text(str):
+        pass
+
+    class Score(float):
+        pass
+
+    data = OrderedDict([("t", Text("x\ud800")), ("f", Score("inf")), ("b", True),
+                        ("l", (1, [2.5, float("-inf")])), (("k", 1), "tuple key"),
+                        ("d", datetime.date(2012, 10, 23)), ("n", None)])
+    assert json_safe(data) == {"t": "x\ufffd", "f": None, "b": True, "l": [1, [2.5, None]],
+                               '["k", 1]': "tuple key", "d": "2012-10-23", "n": None}
+    assert type(json_safe(Text("abc"))) is str
+
+
 def test_strip_controls_keeps_text_newlines_and_tabs():
     assert strip_controls("条\t款\n第一\u200d条\x1b\x07\x7f\x85\u202e") == "条\t款\n第一\u200d条"
 

@@ -28,6 +28,8 @@ from .query_limits import DEFAULT_LIMITS, QueryLimits
 
 if TYPE_CHECKING:  # citations, meetings, recurrence and quotation checks load with the
     # commands that use them: a search needs none of them
+    from collections.abc import Callable
+
     from .cite import Citable
     from .embedding import Progress as Embedded
     from .meetings import Record
@@ -148,12 +150,15 @@ class Archive:
                 "(run 'initiative-archive fetch')"]
 
     def search_many(self, queries: list[str], filters: Filters | None = None,
-                    processes: int | None = None, **options: Any
-                    ) -> tuple[list[SearchResult], list[tuple[str, ArchiveError]]]:
+                    processes: int | None = None,
+                    then: Callable[[SearchResult], Any] | None = None, **options: Any
+                    ) -> tuple[list[Any], list[tuple[str, ArchiveError]]]:
         """Saved searches: every query over one index, brought up to date once, shared among
         ``processes`` (default: a process for each usable core, up to ``SEARCH_PROCESSES``;
         shared_work.py); (results, (query, error) for each query that could not be run), in
-        the queries' order, whatever the number of processes."""
+        the queries' order, whatever the number of processes. ``then(result)``, where given,
+        is what comes back for each result, made in the process that searched (a command
+        renders its output there, side by side); it must pickle."""
         from .cores import usable_cores
         from .glossary import load_glossary
         from .language import has_han
@@ -164,9 +169,10 @@ class Archive:
 
         def one(query: str) -> tuple[SearchResult | None, ArchiveError | None]:
             try:
-                return self._search_fresh(query, filters, notices, **options), None
+                result = self._search_fresh(query, filters, notices, **options)
             except (QueryError, NotFoundError) as exc:
                 return None, exc
+            return (result if then is None else then(result)), None
 
         processes = usable_cores(SEARCH_PROCESSES) if processes is None else processes
         # the English queries to one process and the Chinese to another where they can be:

@@ -258,16 +258,17 @@ def search(query: tuple[str, ...], queries_file: Path | None, jobs: int | None,
                       date_from=date_from, date_to=date_to)
     if queries_file:
         texts = read_queries(queries_file)
-        results, failed = archive.search_many(texts, filters, jobs, limit=limit, match=match,
-                                              nested=nested, limits=limits,
-                                              expand=not no_expand)
-        for message in dict.fromkeys(n for r in results for n in r.notices):
+        colored = use_color(color)
+        answers, failed = archive.search_many(  # each rendered where it was found
+            texts, filters, jobs, lambda r: (r.notices, render.saved_search_part(r, fmt, colored)),
+            limit=limit, match=match, nested=nested, limits=limits, expand=not no_expand)
+        for message in dict.fromkeys(n for notices, _ in answers for n in notices):
             note(message)
         if not texts:
             note(f"warning: {queries_file} holds no query")
         for query_text, error in failed:
             note(f"error: {render.quoted(query_text)}: {error.message}")
-        echo(render.saved_searches(results, fmt, use_color(color)), color=use_color(color))
+        echo(render.joined_searches([part for _, part in answers], fmt), color=colored)
         if failed:
             sys.exit(1)
         return

@@ -59,15 +59,33 @@ def _dumps(data: Any, indent: int | None = None) -> str:
 
 def json_safe(value: Any) -> Any:
     """A value JSON can hold: YAML's bytes, sets and dates as text or lists, NaN and infinity as
-    null, lone surrogates (undecodable command-line bytes) as U+FFFD, keys as strings."""
-    if isinstance(value, str):  # (most are ASCII, which holds no surrogate: not scanned)
+    null, lone surrogates (undecodable command-line bytes) as U+FFFD, keys as strings. The
+    common types are told by their exact type first: a search's hits are thousands of them."""
+    kind = type(value)
+    if kind is str:  # (most are ASCII, which holds no surrogate: not scanned)
         return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, bool | int) or value is None:
+    if kind is dict:
+        return {k if type(k) is str and k.isascii() else _key(k): json_safe(v)
+                for k, v in value.items()}
+    if kind is list:
+        return [json_safe(v) for v in value]
+    if kind is int or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    return _json_safe_other(value)
+
+
+def _json_safe_other(value: Any) -> Any:
+    """``json_safe`` of the rarer types, and of subclasses of the common ones."""
+    if isinstance(value, str):
+        return json_safe(str.__str__(value))
+    if isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {_key(k): json_safe(v) for k, v in value.items()}
+        return json_safe(dict(value))
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     if isinstance(value, set | frozenset):
@@ -174,14 +192,31 @@ def search_csv(result: SearchResult) -> str:
 def saved_searches(results: list[SearchResult], fmt: str, color: bool = False) -> str:
     """Several searches' results (``search --queries``): JSON a list of results, JSON Lines
     and CSV one hit per line with its query, text one result after another."""
+    return joined_searches([saved_search_part(r, fmt, color) for r in results], fmt)
+
+
+def saved_search_part(result: SearchResult, fmt: str, color: bool = False) -> Any:
+    """One result's part of ``saved_searches``, made apart from the others: each process of
+    ``search --queries`` renders the results it found, side by side, and this one only joins
+    them (``joined_searches``)."""
     if fmt == "json":
-        return to_json([{**r.to_dict(), "archive_version": __version__} for r in results]) + "\n"
+        return json_safe({**result.to_dict(), "archive_version": __version__})
     if fmt == "jsonl":
-        return "".join(search_jsonl(r) for r in results)
+        return search_jsonl(result)
     if fmt == "csv":
-        return to_csv(({"query": r.query, **h.to_dict()} for r in results for h in r.hits),
-                      ["query", *HIT_COLUMNS])
-    return "\n".join(search_text(r, color) for r in results)
+        return [{"query": result.query, **h.to_dict()} for h in result.hits]
+    return search_text(result, color)
+
+
+def joined_searches(parts: list[Any], fmt: str) -> str:
+    """``saved_searches`` of the results' parts, in order."""
+    if fmt == "json":
+        return to_json(parts) + "\n"
+    if fmt == "jsonl":
+        return "".join(parts)
+    if fmt == "csv":
+        return to_csv((row for part in parts for row in part), ["query", *HIT_COLUMNS])
+    return "\n".join(parts)
 
 
 def search_data(result: SearchResult, fmt: str, group_by: str | None = None,
