@@ -73,10 +73,11 @@ def _run_scores(reader, fieldname: str, terms: list[bytes], scorers: list, words
     weights = [term_weights(reader, fieldname, term, cache) for term in terms]
     common = _held_by_all(weights).difference(reader.deleted_docs_set)
     records = rank_records(reader)
-    if slop <= 1:
-        ids = sorted(records.holding_run(common, run))
-    else:
-        ids = sorted(d for d in common if near_in_order(records.tokens(d).split(" "), words, slop))
+    side_by_side = set(records.holding_run(common, run))
+    if slop > 1:  # side by side is near enough; the others are read token by token
+        side_by_side.update(d for d in common - side_by_side
+                            if near_in_order(records.tokens(d).split(" "), words, slop))
+    ids = sorted(side_by_side)
     scores = _tree_sum([score_listed(reader, fieldname, scorer, ids, list(map(w.__getitem__, ids)))
                         for scorer, w in zip(scorers, weights, strict=True)])
     return dict(zip(ids, scores, strict=True))
