@@ -265,6 +265,24 @@ def test_a_reader_keeps_one_open_index_and_sees_every_change(archive):
     assert archive.search('"union catalogue"').total == 2  # a new generation, and seen
 
 
+def test_an_open_session_scores_an_update_as_a_fresh_one_does(archive, tmp_path):
+    """What an open session keeps of its scoring (each word's scores, worked out with the
+    idf and the average length of the whole index) is not carried across an update: after
+    one, a search scores as a fresh session does."""
+    def scored(result) -> list[tuple[str, float]]:
+        return [(h.clause.id, h.score) for h in result.hits]
+
+    before = scored(archive.search("union catalogue"))
+    new = archive.corpus.documents_dir / "accord.md"
+    new.write_text("---\nid: accord\ntitle: Accord\n---\n\n1. A union catalogue of maps.\n"
+                   "\n2. A union of libraries.\n", encoding="utf-8")
+    after = scored(archive.search("union catalogue"))
+    fresh = scored(Archive(tmp_path / "corpus", tmp_path / "index").search("union catalogue"))
+    assert after == fresh
+    assert dict(before).keys() & dict(after).keys()  # the same clauses, scored anew
+    assert all(dict(after)[c] != s for c, s in before if c in dict(after))
+
+
 AUDITED_SEARCH = """
 import os, sys
 corpus, index = (os.path.realpath(p) for p in sys.argv[1:3])
