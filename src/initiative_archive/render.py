@@ -189,16 +189,10 @@ def search_csv(result: SearchResult) -> str:
     return to_csv((h.to_dict() for h in result.hits), HIT_COLUMNS)
 
 
-def saved_searches(results: list[SearchResult], fmt: str, color: bool = False) -> str:
-    """Several searches' results (``search --queries``): JSON a list of results, JSON Lines
-    and CSV one hit per line with its query, text one result after another."""
-    return joined_searches([saved_search_part(r, fmt, color) for r in results], fmt)
-
-
 def saved_search_part(result: SearchResult, fmt: str, color: bool = False) -> Any:
-    """One result's part of ``saved_searches``, made apart from the others: each process of
-    ``search --queries`` renders the results it found, side by side, and this one only joins
-    them (``joined_searches``)."""
+    """One result's part of the output of several searches (``search --queries``), made
+    apart from the others: each process renders the results it found, side by side, and
+    ``joined_searches`` joins them."""
     if fmt == "json":
         return json_safe({**result.to_dict(), "archive_version": __version__})
     if fmt == "jsonl":
@@ -209,7 +203,8 @@ def saved_search_part(result: SearchResult, fmt: str, color: bool = False) -> An
 
 
 def joined_searches(parts: list[Any], fmt: str) -> str:
-    """``saved_searches`` of the results' parts, in order."""
+    """Several searches' results from their parts, in order: JSON a list of results, JSON
+    Lines and CSV one hit per line with its query, text one result after another."""
     if fmt == "json":
         return to_json(parts) + "\n"
     if fmt == "jsonl":
