@@ -292,26 +292,39 @@ class Run:
         as a researcher runs saved searches: the cost per query is the time beyond that of a
         file of one query (start-up, opening the index, the first query's warm-up). Measured
         as a user runs it (the queries shared among a process for each core) and in one
-        process (``--jobs 1``)."""
+        process (``--jobs 1``); and FTS5's the same way (``fts5.py search-many``, one process),
+        the runs of both alternated, so that a slow spell of the machine falls on each alike."""
         queries = [q for qs in QUERIES.values() for q in qs]
         folder = Path(tempfile.mkdtemp(prefix="saved-", dir=self.index.parent))
         every, one = folder / "every.txt", folder / "one.txt"
         every.write_text("\n".join(queries) + "\n", encoding="utf-8")
         one.write_text(queries[0] + "\n", encoding="utf-8")
         self.log(f"[{self.size}] search --queries: {len(queries)} queries")
-        runs: dict[str, list[float]] = {"every": [], "every_one_process": [], "one": []}
-        for _ in range(SAVED_RUNS):  # alternated, so that a slow spell falls on each alike
-            for name, path, jobs in (("every", every, []), ("every_one_process", every,
-                                                            ["--jobs", "1"]), ("one", one, [])):
-                runs[name].append(self.ours("search", "--queries", str(path), "--format",
-                                            "jsonl", *jobs).seconds)
+        commands = {
+            "every": lambda: self.ours("search", "--queries", str(every), "--format", "jsonl"),
+            "every_one_process": lambda: self.ours("search", "--queries", str(every),
+                                                   "--format", "jsonl", "--jobs", "1"),
+            "one": lambda: self.ours("search", "--queries", str(one), "--format", "jsonl"),
+            "fts5_every": lambda: self.fts("search-many", str(self.db), str(every)),
+            "fts5_one": lambda: self.fts("search-many", str(self.db), str(one))}
+        runs: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(SAVED_RUNS):
+            for name, command in commands.items():
+                child = command()
+                # FTS5's own count starts once jieba is loaded (see fts5.search_many)
+                runs[name].append(json.loads(child.stderr.strip().splitlines()[-1])["seconds"]
+                                  if name.startswith("fts5") else child.seconds)
         shutil.rmtree(folder, ignore_errors=True)
-        every_s, one_s = statistics.median(runs["every"]), statistics.median(runs["one"])
-        alone_s = statistics.median(runs["every_one_process"])
-        return {"queries": len(queries), "every_s": every_s, "one_s": one_s,
-                "every_one_process_s": alone_s,
-                "per_query_ms": 1000 * (every_s - one_s) / (len(queries) - 1),
-                "per_query_one_process_ms": 1000 * (alone_s - one_s) / (len(queries) - 1)}
+        median = {name: statistics.median(seconds) for name, seconds in runs.items()}
+        per_query = {name: 1000 * (median[name] - median[base]) / (len(queries) - 1)
+                     for name, base in (("every", "one"), ("every_one_process", "one"),
+                                        ("fts5_every", "fts5_one"))}
+        return {"queries": len(queries), "every_s": median["every"], "one_s": median["one"],
+                "every_one_process_s": median["every_one_process"],
+                "per_query_ms": per_query["every"],
+                "per_query_one_process_ms": per_query["every_one_process"],
+                "fts5_every_s": median["fts5_every"], "fts5_one_s": median["fts5_one"],
+                "fts5_per_query_ms": per_query["fts5_every"]}
 
     def cold(self) -> None:
         cold: dict = {}
@@ -368,6 +381,10 @@ def rows(r: dict) -> list[tuple[str, float, float | None, str]]:
         if "per_query_one_process_ms" in r["saved_searches"]:
             out.append(("  the same with --jobs 1 (one process)",
                         r["saved_searches"]["per_query_one_process_ms"], fts5_p50, "ms"))
+        if "fts5_per_query_ms" in r["saved_searches"]:
+            out.append(("  against FTS5's saved searches (search-many)",
+                        r["saved_searches"]["per_query_ms"],
+                        r["saved_searches"]["fts5_per_query_ms"], "ms"))
     for lang in ("en", "zh"):
         out.append((f"cold CLI search {lang} (median of {COLD_RUNS})", c[lang]["ours_s"],
                     c[lang]["fts5_s"], "s"))

@@ -12,8 +12,13 @@ Used by bench/compare.py as a child process, so that its time and peak memory ar
     python bench/fts5.py build DB CLAUSES.jsonl     create the table, segment and insert
     python bench/fts5.py insert DB CLAUSES.jsonl    add clauses to an existing table
     python bench/fts5.py search DB QUERY [--limit N]
+    python bench/fts5.py search-many DB FILE [--limit N]
 
-``build`` and ``insert`` print one JSON line with their own timings.
+``build`` and ``insert`` print one JSON line with their own timings. ``search-many`` is saved
+searches as ours run them (``search --queries FILE --format jsonl``): every query of the file
+(one a line) in this one process, each hit a JSON line with its query on stdout, and on stderr
+a JSON line with the seconds its queries took once jieba's dictionary was loaded (loaded first,
+whatever the queries).
 """
 
 from __future__ import annotations
@@ -81,16 +86,36 @@ def insert(db: sqlite3.Connection, path: str) -> dict:
     return {"rows": rows, "seconds": time.perf_counter() - start, "segmentation": segmented}
 
 
+def search_many(db: sqlite3.Connection, path: str, limit: int = 10) -> dict:
+    """Every query of the file, each hit a JSON line; the seconds after jieba's load (whose
+    own time, a second give or take a tenth, would drown the queries' in the difference of
+    two runs)."""
+    _jieba().initialize()
+    start = time.perf_counter()
+    with open(path, encoding="utf-8") as lines:
+        queries = [line.strip() for line in lines if line.strip()]
+    out = sys.stdout
+    for query in queries:
+        for clause_id, text, rank in search(db, query, limit):
+            out.write(json.dumps({"query": query, "clause_id": clause_id, "score": rank,
+                                  "text": text}, ensure_ascii=False) + "\n")
+    out.flush()
+    return {"queries": len(queries), "seconds": time.perf_counter() - start}
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) < 3 or argv[0] not in ("build", "insert", "search"):
+    if len(argv) < 3 or argv[0] not in ("build", "insert", "search", "search-many"):
         print(__doc__, file=sys.stderr)
         return 2
     command, path, arg = argv[0], argv[1], argv[2]
     db = sqlite3.connect(path)
+    limit = int(argv[argv.index("--limit") + 1]) if "--limit" in argv else 10
     if command == "search":
-        limit = int(argv[argv.index("--limit") + 1]) if "--limit" in argv else 10
         for clause_id, text, rank in search(db, arg, limit):
             print(f"{rank:8.3f}  {clause_id}  {text[:80]}")
+        return 0
+    if command == "search-many":
+        print(json.dumps(search_many(db, arg, limit)), file=sys.stderr)
         return 0
     if command == "build":
         db.execute(SCHEMA)
